@@ -1,0 +1,198 @@
+"""analyse(text) and analyse_many(texts): the product's core, used by the CLI, batch, trends and the web page."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+
+import numpy as np
+
+from .actions import ACTIONS_PATH, choose_actions, draft_follow_up, load_catalogue
+from .config import MAX_CHARS, MODEL_DIR
+from .language import detect_language
+from .mentions import find_company, find_contact, find_role
+from .pipeline import load_pipeline
+from .signals import detect_signals, detect_stage
+from .taxonomy import load_taxonomy
+from .text_cleaning import clean
+
+MAX_EVIDENCE = 3
+STRENGTH_CUT = 0.5
+# Scores of a text that is not English are capped below the reporting line: no confident reason is invented.
+NON_ENGLISH_CAP = 0.45
+
+
+class InputError(ValueError):
+    """The input cannot be analysed (empty, whitespace only, unreadable); the message says why in one line."""
+
+
+@dataclass
+class Analysis:
+    reasons: list[dict]
+    scores: dict[str, float]
+    strengths: list[dict]
+    signals: dict[str, bool]
+    stage: str
+    skills_mentioned: list[str]
+    actions: list[dict]
+    follow_up: str
+    language: str
+    warnings: list[str] = field(default_factory=list)
+    model_version: str = ""
+    text: str = ""  # the cleaned text that was analysed (not part of the JSON output)
+
+    def to_dict(self) -> dict:
+        """Exactly the `analyse --json` object."""
+        return {
+            "reasons": self.reasons,
+            "scores": self.scores,
+            "strengths": self.strengths,
+            "signals": self.signals,
+            "stage": self.stage,
+            "skills_mentioned": self.skills_mentioned,
+            "actions": self.actions,
+            "follow_up": self.follow_up,
+            "language": self.language,
+            "warnings": self.warnings,
+            "model_version": self.model_version,
+        }
+
+    @property
+    def reason_names(self) -> list[str]:
+        return [r["reason"] for r in self.reasons]
+
+
+def _check_input(text) -> str:
+    if not isinstance(text, str):
+        raise InputError(f"expected text, got {type(text).__name__}")
+    if not text.strip():
+        raise InputError("the feedback is empty: paste or pass the text of the email or note")
+    return text
+
+
+def analyse(
+    text: str, *, model: Path = MODEL_DIR, actions: Path = ACTIONS_PATH, max_chars: int = MAX_CHARS
+) -> Analysis:
+    """Analyse one piece of feedback. Raises InputError for empty input."""
+    _check_input(text)
+    return next(analyse_many([text], model=model, actions=actions, max_chars=max_chars, errors="raise"))
+
+
+def analyse_many(
+    texts: Iterable[str],
+    *,
+    model: Path = MODEL_DIR,
+    actions: Path = ACTIONS_PATH,
+    max_chars: int = MAX_CHARS,
+    batch_size: int = 64,
+    errors: str = "return",
+) -> Iterator[Analysis | InputError]:
+    """Analyse many texts with batched spaCy processing, in order.
+
+    With errors="return" a bad text yields its InputError in its place (so a batch never stops); with "raise" it raises.
+    """
+    nlp = load_pipeline(Path(model))
+    catalogue = load_catalogue(Path(actions))
+    prepared = _prepare(texts, max_chars, errors)
+    while chunk := list(islice(prepared, batch_size)):
+        good = [item for item in chunk if not isinstance(item, InputError)]
+        docs = iter(nlp.pipe((cleaned for _, cleaned, _ in good), batch_size=batch_size))
+        for item in chunk:
+            if isinstance(item, InputError):
+                yield item
+            else:
+                raw, _, warnings = item
+                yield _result(next(docs), raw, warnings, nlp, catalogue)
+
+
+def _prepare(texts, max_chars, errors):
+    for text in texts:
+        try:
+            raw = _check_input(text)
+            cleaned = clean(raw, max_chars=max_chars)
+            if not cleaned.text.strip():
+                raise InputError("no feedback text left after removing quoted replies, signatures and disclaimers")
+        except InputError as exc:
+            if errors == "raise":
+                raise
+            yield exc
+            continue
+        yield raw, cleaned.text, cleaned.warnings
+
+
+def _result(doc, raw: str, warnings: list[str], nlp, catalogue) -> Analysis:
+    tax = load_taxonomy()
+    clf = nlp.get_pipe("reasons")
+    labels = clf.labels_
+    probs = doc._.sent_scores
+    sents = list(doc.sents)
+    language = detect_language(doc.text)
+    warnings = list(warnings)
+    scores = {r: round(float(doc.cats.get(r, 0.0)), 4) for r in tax.gap_reasons}
+    if language != "en":
+        warnings.append(f"the text does not look like English (detected '{language}'): reasons may be missed")
+        scores = {r: min(s, NON_ENGLISH_CAP) for r, s in scores.items()}
+
+    strengths, praised = _strengths(sents, probs, labels)
+    reasons = []
+    for r in sorted(tax.gap_reasons, key=lambda r: -scores[r]):
+        if scores[r] < 0.5:
+            continue
+        evidence = _evidence(r, sents, probs, labels, clf.thresholds_.get(r, 0.5), praised)
+        if not evidence:
+            # Every sentence behind the score praises that very aspect: a strength, not a gap.
+            scores[r] = min(scores[r], 0.49)
+            continue
+        reasons.append({"reason": r, "score": scores[r], "evidence": evidence})
+    none_score = round(1.0 - max(scores.values(), default=0.0), 4)
+    scores = {r: scores.get(r, 0.0) for r in tax.gap_reasons} | {tax.none_reason: none_score if not reasons else 0.0}
+    if not reasons:
+        reasons = [{"reason": tax.none_reason, "score": none_score, "evidence": []}]
+
+    signals = detect_signals(doc)
+    skills = list(dict.fromkeys(s.id_ or s.text for s in doc.spans.get("skills", [])))
+    role, company = find_role(doc.text), find_company(raw)
+    names = [r["reason"] for r in reasons]
+    return Analysis(
+        reasons=reasons,
+        scores=scores,
+        strengths=strengths,
+        signals=signals,
+        stage=detect_stage(doc),
+        skills_mentioned=skills,
+        actions=choose_actions(catalogue, names, signals["door_open"], skills=skills, role=role, company=company),
+        follow_up=draft_follow_up(catalogue, reasons=names, role=role, company=company, contact=find_contact(raw)),
+        language=language,
+        warnings=warnings,
+        model_version=str(nlp.meta.get("version", "")),
+        text=doc.text,
+    )
+
+
+def _strengths(sents, probs, labels) -> tuple[list[dict], dict[int, set[str]]]:
+    """Sentences that praise the candidate, each with its aspect; and, per sentence, the aspects it praises."""
+    cols = {lab.split(":", 1)[1]: j for j, lab in enumerate(labels) if lab.startswith("strength:")}
+    out, praised = [], {}
+    for i, sent in enumerate(sents):
+        hits = {a: probs[i, j] for a, j in cols.items() if probs[i, j] >= STRENGTH_CUT}
+        if hits:
+            praised[i] = set(hits)
+            out.append({"text": sent.text.strip(), "aspect": max(hits, key=hits.get)})
+    return out, praised
+
+
+def _evidence(reason, sents, probs, labels, threshold, praised) -> list[str]:
+    j = labels.index(reason)
+    order = np.argsort(-probs[:, j], kind="stable")
+    gap_j = {lab: k for k, lab in enumerate(labels)}
+    out = []
+    for i in order:
+        if probs[i, j] < threshold or len(out) >= MAX_EVIDENCE:
+            break
+        aspect_strength = f"strength:{reason}"
+        if reason in praised.get(i, ()) and probs[i, gap_j[aspect_strength]] >= probs[i, j]:
+            continue
+        out.append(sents[i].text.strip())
+    return out

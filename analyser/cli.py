@@ -1,0 +1,158 @@
+"""The `analyser` command line: thin wrappers over the package's functions.
+
+Heavy libraries (spaCy, pandas, scikit-learn) are imported inside the commands that use them, so `--help` is instant.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from .config import ACTIONS_PATH, MODEL_DIR
+
+app = typer.Typer(
+    help="Turn job-rejection feedback into reasons, evidence, strengths, signals and next steps. Runs offline.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True)
+EXIT_BAD_INPUT = 2
+EXIT_NO_MODEL = 3
+
+ModelOpt = Annotated[Path, typer.Option("--model", help="Trained model directory.", file_okay=False)]
+ActionsOpt = Annotated[
+    Path, typer.Option("--actions", help="Action catalogue (TOML, same schema as data/actions.toml).", dir_okay=False)
+]
+
+
+def fail(message: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:
+    """Print a one-line error to stderr and return the Exit to raise."""
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+def _read_input(text: Optional[str], file: Optional[Path]) -> str:
+    from .reading import UnreadableInput, read_feedback_file
+
+    if text is not None and file is not None:
+        raise fail("give the feedback as TEXT or with --file, not both")
+    if file is not None:
+        try:
+            return read_feedback_file(file)
+        except UnreadableInput as exc:
+            raise fail(str(exc)) from None
+    if text is not None:
+        return text
+    if sys.stdin is None:
+        raise fail("no feedback given: pass TEXT, --file PATH, or pipe the text in")
+    if sys.stdin.isatty():
+        err.print("Paste the feedback, then press Ctrl-D", style="bold")
+    data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
+    from .reading import decode_bytes
+
+    try:
+        return decode_bytes(data)
+    except UnreadableInput as exc:
+        raise fail(str(exc)) from None
+
+
+@app.command("analyse")
+def analyse_cli(
+    text: Annotated[
+        Optional[str],
+        typer.Argument(help="The feedback text. Omit to use --file or standard input.", show_default=False),
+    ] = None,
+    file: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--file",
+            "-f",
+            help="A .txt, .html or .eml file with the feedback.",
+            exists=True,
+            dir_okay=False,
+            show_default=False,
+        ),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object instead of the people's view.")
+    ] = False,
+    model: ModelOpt = MODEL_DIR,
+    actions: ActionsOpt = ACTIONS_PATH,
+) -> None:
+    """Analyse one rejection email or piece of feedback: reasons, evidence, strengths, signals, next steps."""
+    raw = _read_input(text, file)
+    from .actions import CatalogueError
+    from .analysis import InputError, analyse
+
+    try:
+        result = analyse(raw, model=model, actions=actions)
+    except InputError as exc:
+        raise fail(str(exc)) from None
+    except CatalogueError as exc:
+        raise fail(str(exc)) from None
+    except FileNotFoundError as exc:
+        raise fail(str(exc), EXIT_NO_MODEL) from None
+    if as_json:
+        sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
+        return
+    from .report_view import render_analysis
+
+    render_analysis(result, Console())
+
+
+@app.command("train")
+def train_cli(
+    out: Annotated[Path, typer.Option("--out", help="Where to save the trained model.", file_okay=False)] = MODEL_DIR,
+    seed: Annotated[int, typer.Option(help="Random seed (the shipped model uses 0).")] = 0,
+) -> None:
+    """Rebuild the reason model from data/labelled (train split; tuned on dev), reproducibly."""
+    from .training import train
+
+    try:
+        train(out_dir=out, seed=seed, log=err.print)
+    except (FileNotFoundError, ValueError) as exc:
+        raise fail(str(exc), 1) from None
+
+
+@app.command("evaluate")
+def evaluate_cli(
+    data: Annotated[
+        Path,
+        typer.Argument(
+            help="Labelled data: a project .jsonl file or split folder, or a CSV with 'text' and 'reasons' columns.",
+            exists=True,
+        ),
+    ],
+    model: ModelOpt = MODEL_DIR,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
+) -> None:
+    """Score the model on labelled feedback: per-reason precision, recall and F1, micro/macro F1, exact match."""
+    from .evaluate import evaluate_path, render_metrics
+
+    try:
+        metrics = evaluate_path(data, model=model)
+    except (FileNotFoundError, ValueError) as exc:
+        raise fail(str(exc)) from None
+    if as_json:
+        sys.stdout.write(json.dumps(metrics, indent=2) + "\n")
+    else:
+        render_metrics(metrics, Console())
+
+
+def main() -> None:
+    """Entry point: unexpected failures end with one line on stderr, not a traceback (ANALYSER_DEBUG=1 shows it)."""
+    import os
+
+    try:
+        app()
+    except Exception as exc:  # noqa: BLE001 - the last line of defence for people, not for tests
+        if os.environ.get("ANALYSER_DEBUG"):
+            raise
+        err.print(f"[bold red]error:[/] {type(exc).__name__}: {exc}", highlight=False, soft_wrap=True)
+        sys.exit(1)

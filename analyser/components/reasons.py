@@ -1,0 +1,104 @@
+"""The reason classifier: scores every sentence for each reason gap and strength aspect, then the document.
+
+A linear model (trained with scikit-learn, see analyser.training) applied with numpy only, so loading the shipped
+model does not import scikit-learn. Document score of a reason = its highest sentence score, rescaled so that the
+reason's tuned threshold maps to 0.5: a reason is reported when its score is at least 0.5.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from ..features import doc_sentence_features
+
+if not Doc.has_extension("sent_scores"):
+    Doc.set_extension("sent_scores", default=None)
+
+
+def rescale(score: np.ndarray | float, threshold: np.ndarray | float):
+    """Piecewise-linear map of [0, t] to [0, 0.5] and [t, 1] to [0.5, 1]."""
+    score = np.asarray(score, dtype=float)
+    t = np.clip(np.asarray(threshold, dtype=float), 1e-6, 1 - 1e-6)
+    return np.where(score < t, 0.5 * score / t, 0.5 + 0.5 * (score - t) / (1 - t))
+
+
+class ReasonClassifier:
+    """Sentence-level linear classifier with document aggregation; state ends in '_' once fitted."""
+
+    def __init__(self, nlp: Language, name: str):
+        self.name = name
+        self.labels_: list[str] = []
+        self.vocab_: dict[str, int] = {}
+        self.coef_: np.ndarray | None = None
+        self.intercept_: np.ndarray | None = None
+        self.thresholds_: dict[str, float] = {}
+
+    # -- fitted state ---------------------------------------------------------------------------------------------
+    def set_weights(self, labels, vocab, coef, intercept, thresholds=None):
+        self.labels_ = list(labels)
+        self.vocab_ = dict(vocab)
+        self.coef_ = np.asarray(coef, dtype=np.float32)
+        self.intercept_ = np.asarray(intercept, dtype=np.float32)
+        self.thresholds_ = dict(thresholds or {label: 0.5 for label in self.labels_})
+
+    @property
+    def reason_labels(self) -> list[str]:
+        return [label for label in self.labels_ if not label.startswith("strength:")]
+
+    # -- scoring --------------------------------------------------------------------------------------------------
+    def sentence_scores(self, features: list[list[str]]) -> np.ndarray:
+        """Probability of each label for each sentence (n_sentences x n_labels)."""
+        if self.coef_ is None:
+            raise ValueError(f"component '{self.name}' has no weights: train the model first (analyser train)")
+        out = np.empty((len(features), len(self.labels_)), dtype=np.float32)
+        vocab, coef = self.vocab_, self.coef_
+        for row, feats in enumerate(features):
+            idx = [vocab[f] for f in set(feats) if f in vocab]
+            logit = self.intercept_.copy()
+            if idx:
+                logit += coef[idx].sum(axis=0) / np.sqrt(len(idx))
+            out[row] = logit
+        return 1.0 / (1.0 + np.exp(-out))
+
+    def __call__(self, doc: Doc) -> Doc:
+        probs = self.sentence_scores(doc_sentence_features(doc))
+        doc._.sent_scores = probs
+        top = probs.max(axis=0) if len(probs) else np.zeros(len(self.labels_), dtype=np.float32)
+        for j, label in enumerate(self.labels_):
+            if not label.startswith("strength:"):
+                doc.cats[label] = float(rescale(top[j], self.thresholds_.get(label, 0.5)))
+        return doc
+
+    def pipe(self, docs, batch_size: int = 128):
+        for doc in docs:
+            yield self(doc)
+
+    # -- serialisation --------------------------------------------------------------------------------------------
+    def to_disk(self, path, exclude=()):
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        features = sorted(self.vocab_, key=self.vocab_.get)
+        np.savez_compressed(path / "weights.npz", coef=self.coef_, intercept=self.intercept_)
+        (path / "features.txt").write_text("\n".join(features) + "\n", encoding="utf-8")
+        cfg = {"labels": self.labels_, "thresholds": self.thresholds_}
+        (path / "cfg.json").write_text(json.dumps(cfg, indent=2) + "\n", encoding="utf-8")
+
+    def from_disk(self, path, exclude=()):
+        path = Path(path)
+        cfg = json.loads((path / "cfg.json").read_text(encoding="utf-8"))
+        features = (path / "features.txt").read_text(encoding="utf-8").splitlines()
+        with np.load(path / "weights.npz") as w:
+            self.set_weights(
+                cfg["labels"], {f: i for i, f in enumerate(features)}, w["coef"], w["intercept"], cfg["thresholds"]
+            )
+        return self
+
+
+@Language.factory("analyser_reasons", assigns=["doc.cats", "doc._.sent_scores"])
+def make_reason_classifier(nlp: Language, name: str) -> ReasonClassifier:
+    return ReasonClassifier(nlp, name)

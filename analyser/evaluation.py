@@ -1,0 +1,48 @@
+"""Document-level metrics for multi-label reasons: per-reason P/R/F1, micro/macro F1, exact match."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+def f1(tp: int, fp: int, fn: int) -> float:
+    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+
+
+def reason_metrics(gold: Sequence[set[str]], pred: Sequence[set[str]], reasons: Sequence[str]) -> dict:
+    """Per-reason precision, recall, F1 and support, with micro and macro F1 and the exact-match rate."""
+    per = {}
+    tot_tp = tot_fp = tot_fn = 0
+    for r in reasons:
+        tp = sum(r in g and r in p for g, p in zip(gold, pred))
+        fp = sum(r not in g and r in p for g, p in zip(gold, pred))
+        fn = sum(r in g and r not in p for g, p in zip(gold, pred))
+        tot_tp, tot_fp, tot_fn = tot_tp + tp, tot_fp + fp, tot_fn + fn
+        per[r] = {
+            "precision": tp / (tp + fp) if tp + fp else 0.0,
+            "recall": tp / (tp + fn) if tp + fn else 0.0,
+            "f1": f1(tp, fp, fn),
+            "support": tp + fn,
+        }
+    present = [r for r in reasons if per[r]["support"]]
+    return {
+        "per_reason": per,
+        "micro_f1": f1(tot_tp, tot_fp, tot_fn),
+        "macro_f1": sum(per[r]["f1"] for r in present) / len(present) if present else 0.0,
+        "exact_match": sum(g == p for g, p in zip(gold, pred)) / len(gold) if gold else 0.0,
+        "n": len(gold),
+    }
+
+
+def best_threshold(scores: Sequence[float], truth: Sequence[bool], grid=None) -> tuple[float, float]:
+    """The threshold maximising F1 of `scores >= t` against `truth`, and that F1 (ties: the middle of the best run)."""
+    grid = grid or [i / 100 for i in range(5, 96)]
+    results = []
+    for t in grid:
+        tp = sum(s >= t and y for s, y in zip(scores, truth))
+        fp = sum(s >= t and not y for s, y in zip(scores, truth))
+        fn = sum(s < t and y for s, y in zip(scores, truth))
+        results.append((f1(tp, fp, fn), t))
+    best = max(f for f, _ in results)
+    ties = [t for f, t in results if f == best]
+    return ties[len(ties) // 2], best

@@ -1,0 +1,81 @@
+"""Sentence features for the reason classifier.
+
+Bag of words and bigrams, plus scope features: words in a clause that praises ("P:") or negates ("N:") are marked,
+so "impressed by your experience" and "your experience was not the issue" do not look like an experience gap.
+Cue patterns (data/patterns.jsonl) and skill mentions (data/skills.toml) add features that generalise beyond the
+words seen in training ("more experience with Kubernetes" looks like "more experience with <skill>").
+"""
+
+from __future__ import annotations
+
+from spacy.tokens import Doc, Span
+
+SCOPE_LABELS = ("praise", "negation")
+CLAUSE_BREAKS = frozenset(
+    {",", ";", ":", "(", ")", "–", "—", "but", "however", "although", "though", "while", "whilst", "whereas", "yet"}
+)
+SIGNAL_PREFIXES = ("door_open", "feedback_", "stage:")
+
+
+def _norm(tok) -> str:
+    text = tok.lower_
+    if tok.like_num:
+        return "<num>"
+    if tok.like_url:
+        return "<url>"
+    if tok.like_email:
+        return "<email>"
+    return text
+
+
+def sentence_features(sent: Span, cues: list[Span], skills: list[Span]) -> list[str]:
+    """Feature strings of one sentence; cues and skills are the spans that fall inside it."""
+    skill_tokens = {i for s in skills for i in range(s.start, s.end)}
+    words: list[tuple[int, str]] = []
+    for tok in sent:
+        if tok.is_space or (tok.is_punct and tok.text not in CLAUSE_BREAKS and tok.text != "?"):
+            continue
+        words.append((tok.i, "<skill>" if tok.i in skill_tokens else _norm(tok)))
+    # clause id of each token: a new clause starts at each clause break
+    clause_of, clause = {}, 0
+    for i, w in words:
+        if w in CLAUSE_BREAKS:
+            clause += 1
+        clause_of[i] = clause
+    scope: dict[int, set[str]] = {}
+    for cue in cues:
+        if cue.label_ in SCOPE_LABELS:
+            c = clause_of.get(cue.start, clause_of.get(cue.end - 1))
+            if c is not None:
+                scope.setdefault(c, set()).add(cue.label_[0].upper())
+    feats = []
+    tokens = [w for _, w in words if w not in CLAUSE_BREAKS]
+    feats.extend("w:" + w for w in tokens)
+    feats.extend(f"b:{a}_{b}" for a, b in zip(tokens, tokens[1:]))
+    for i, w in words:
+        if w in CLAUSE_BREAKS:
+            continue
+        for mark in scope.get(clause_of[i], ()):
+            feats.append(f"{mark}:{w}")
+    for cue in cues:
+        if cue.label_ in SCOPE_LABELS or cue.label_.startswith(SIGNAL_PREFIXES):
+            continue
+        feats.append("c:" + cue.label_)
+        for mark in scope.get(clause_of.get(cue.start, -1), ()):
+            feats.append(f"c{mark}:{cue.label_}")
+    if skills:
+        feats.append("has_skill")
+    n = len(tokens)
+    feats.append("len:" + ("1" if n <= 3 else "2" if n <= 8 else "3" if n <= 20 else "4"))
+    return feats
+
+
+def spans_in(group, sent: Span) -> list[Span]:
+    return [s for s in group if s.start >= sent.start and s.end <= sent.end]
+
+
+def doc_sentence_features(doc: Doc) -> list[list[str]]:
+    """Features for every sentence of a processed doc, in order."""
+    cues = doc.spans.get("cues", [])
+    skills = doc.spans.get("skills", [])
+    return [sentence_features(s, spans_in(cues, s), spans_in(skills, s)) for s in doc.sents]

@@ -1,0 +1,31 @@
+"""Is this text English? A cheap function-word check first; the statistical identifier only when that fails."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from functools import lru_cache
+
+from .config import DATA_DIR
+
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+
+
+@lru_cache(maxsize=1)
+def _settings() -> tuple[frozenset[str], float, int]:
+    with open(DATA_DIR / "language.toml", "rb") as fh:
+        raw = tomllib.load(fh)
+    return frozenset(raw["function_words"]), float(raw["min_share"]), int(raw["min_words"])
+
+
+def detect_language(text: str) -> str:
+    """ISO 639-1 code of the text's language; 'en' for texts too short to tell."""
+    words, min_share, min_words = _settings()
+    tokens = [w.lower() for w in _WORD.findall(text[:5000])]
+    if len(tokens) < min_words:
+        return "en"
+    if sum(t in words for t in tokens) / len(tokens) >= min_share:
+        return "en"
+    import py3langid  # loads its model (about 0.5 s): only for texts that fail the cheap check
+
+    return py3langid.classify(text[:5000])[0]

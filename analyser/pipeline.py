@@ -1,0 +1,43 @@
+"""Build the spaCy pipeline from data/, and load the shipped one (once per process)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from .config import MODEL_DIR
+
+
+def build_pipeline(*, with_classifier: bool = True):
+    """A fresh pipeline: tokenizer, email-aware sentence splitter, cue and skill matchers, reason classifier."""
+    import spacy
+
+    from . import components  # noqa: F401  (registers the factories)
+    from .lexicons import cue_patterns, skill_patterns
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("analyser_segmenter")
+    cues = nlp.add_pipe(
+        "span_ruler", name="cues", config={"spans_key": "cues", "phrase_matcher_attr": "LOWER", "validate": True}
+    )
+    cues.add_patterns(cue_patterns())
+    skills = nlp.add_pipe(
+        "span_ruler", name="skills", config={"spans_key": "skills", "phrase_matcher_attr": "LOWER", "validate": True}
+    )
+    skills.add_patterns(skill_patterns())
+    if with_classifier:
+        nlp.add_pipe("analyser_reasons", name="reasons")
+    return nlp
+
+
+@lru_cache(maxsize=2)
+def load_pipeline(path: Path = MODEL_DIR):
+    """The trained pipeline saved at `path`; a clear error when it is missing."""
+    import spacy
+
+    from . import components  # noqa: F401
+
+    path = Path(path)
+    if not (path / "config.cfg").exists():
+        raise FileNotFoundError(f"no trained model at {path}; run `analyser train` to build it")
+    return spacy.load(path)

@@ -1,0 +1,62 @@
+"""Signals (door open, feedback offered/declined) and the stage reached, from the cue patterns' matches."""
+
+from __future__ import annotations
+
+from spacy.tokens import Doc
+
+SIGNALS = ("door_open", "feedback_offered", "feedback_declined")
+# When several stages are mentioned, the furthest one counts.
+STAGE_ORDER = ("application", "assessment", "interview", "final")
+# "we will not be inviting you to interview" mentions a stage the candidate did not reach.
+_NOT_REACHED = frozenset(
+    {"invite", "inviting", "progress", "progressing", "progressed", "shortlist", "move", "moving", "invited", "proceed"}
+)
+
+
+def _sentence_of(span):
+    return span.sent if span.doc.has_annotation("SENT_START") else span.doc[:]
+
+
+def detect_signals(doc: Doc) -> dict[str, bool]:
+    cues = doc.spans.get("cues", [])
+    found = {s: False for s in SIGNALS}
+    declined_sents = {_sentence_of(c).start for c in cues if c.label_ == "feedback_declined"}
+    negated_sents = {_sentence_of(c).start for c in cues if c.label_ == "negation"}
+    for cue in cues:
+        if cue.label_ not in found:
+            continue
+        sent_start = _sentence_of(cue).start
+        if cue.label_ == "feedback_offered" and sent_start in declined_sents:
+            continue  # "we cannot provide further feedback"
+        if cue.label_ == "door_open" and sent_start in negated_sents and _negates(cue):
+            continue  # "we will not keep your details on file"
+        found[cue.label_] = True
+    return found
+
+
+def _negates(cue) -> bool:
+    sent = _sentence_of(cue)
+    before = doc_words(sent.doc[sent.start : cue.start])
+    return any(w in {"not", "n't", "no", "never", "unable", "cannot"} for w in before[-6:])
+
+
+def doc_words(span) -> list[str]:
+    return [t.lower_ for t in span if not t.is_space]
+
+
+def detect_stage(doc: Doc) -> str:
+    best = -1
+    for cue in doc.spans.get("cues", []):
+        if not cue.label_.startswith("stage:"):
+            continue
+        stage = cue.label_.split(":", 1)[1]
+        sent = _sentence_of(cue)
+        before = set(doc_words(doc[sent.start : cue.start]))
+        if (
+            stage != "application"
+            and before & _NOT_REACHED
+            and before & {"not", "n't", "unable", "no", "won't", "unfortunately"}
+        ):
+            continue
+        best = max(best, STAGE_ORDER.index(stage))
+    return STAGE_ORDER[best] if best >= 0 else "unknown"

@@ -1,0 +1,101 @@
+"""Turn what a user pastes (plain text, HTML, a saved .eml, a reply chain) into the feedback text to analyse.
+
+Quoted replies, forwarded headers, signatures and legal disclaimers are not feedback: they are removed here so that
+no reason or evidence can come from them.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+from dataclasses import dataclass, field
+
+from .config import MAX_CHARS
+
+_HTML = re.compile(r"<\s*(html|body|p|div|br|table|td|span|a|font|b|strong|ul|li|h[1-6])\b[^>]*>", re.I)
+_EMAIL_MARKERS = re.compile(
+    r"^(>|-{2,}\s*(forwarded|original) message|begin forwarded message|on .{4,200}wrote:\s*$|from:\s|sent:\s)",
+    re.I | re.M,
+)
+_FORWARD_LINE = re.compile(
+    r"^\s*-{2,}\s*(forwarded|original) message\s*-*\s*$|^\s*begin forwarded message:?\s*$", re.I | re.M
+)
+_HEADER_LINE = re.compile(r"^\s*(from|sent|date|to|cc|bcc|subject|reply-to)\s*:.*$", re.I | re.M)
+_QUOTE_PREFIX = re.compile(r"^\s*>+ ?", re.M)
+_WROTE_LINE = re.compile(r"^\s*on .{4,200}wrote:\s*$", re.I | re.M)
+_DISCLAIMER = re.compile(
+    r"^[^\n]*\b(this (e-?mail|message|communication)( and any (attachments?|files?))?[^\n]{0,40}\b"
+    r"(is|are|may be) (strictly )?(confidential|privileged|intended))[^\n]*$(\n[^\n]+$)*",
+    re.I | re.M,
+)
+_MANY_BLANKS = re.compile(r"\n[ \t]*\n(\s*\n)+")
+MIN_TOP_WORDS = 12
+
+
+@dataclass
+class CleanText:
+    text: str
+    warnings: list[str] = field(default_factory=list)
+
+
+def looks_like_html(text: str) -> bool:
+    return bool(_HTML.search(text[:5000]))
+
+
+def html_to_text(html: str) -> str:
+    from inscriptis import get_text  # only needed for HTML input
+
+    return get_text(html)
+
+
+def eml_to_text(raw: bytes) -> str:
+    """The text of a saved email: its plain-text part, else its HTML part converted to text."""
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    part = msg.get_body(preferencelist=("plain", "html"))
+    if part is None:
+        raise ValueError("the email has no text or HTML part")
+    content = part.get_content()
+    return html_to_text(content) if part.get_content_type() == "text/html" else content
+
+
+def strip_email_furniture(text: str) -> str:
+    """Drop forwarded/reply headers, quoted earlier messages, signatures and disclaimers."""
+    if _EMAIL_MARKERS.search(text):
+        text = _split_thread(text)
+    text = _DISCLAIMER.sub("", text)
+    return text
+
+
+def _split_thread(text: str) -> str:
+    from mailparser_reply import EmailReplyParser  # only for texts that look like threads
+
+    replies = EmailReplyParser(languages=["en"]).read(text).replies
+    if not replies:
+        return text
+    kept = []
+    for i, reply in enumerate(replies):
+        body = _FORWARD_LINE.sub("", reply.body or "")
+        body = _HEADER_LINE.sub("", _WROTE_LINE.sub("", body))
+        body = _QUOTE_PREFIX.sub("", body).strip()
+        if not body:
+            continue
+        forwarded = bool(_HEADER_LINE.search(reply.headers or "")) and not _WROTE_LINE.search(reply.content or "")
+        # The top message is the feedback unless it is just a short note over a forwarded or quoted message.
+        if i == 0 or forwarded or len(" ".join(kept).split()) < MIN_TOP_WORDS:
+            kept.append(body)
+    return "\n\n".join(kept) if kept else text
+
+
+def clean(text: str, *, max_chars: int = MAX_CHARS) -> CleanText:
+    """Normalise raw feedback text; warnings say what was changed that a user should know about."""
+    warnings = []
+    if looks_like_html(text):
+        text = html_to_text(text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
+    text = strip_email_furniture(text)
+    text = _MANY_BLANKS.sub("\n\n", text).strip()
+    if len(text) > max_chars:
+        warnings.append(f"text is {len(text):,} characters; analysed the first {max_chars:,}")
+        text = text[:max_chars]
+    return CleanText(text, warnings)

@@ -1,0 +1,204 @@
+"""Train the reason classifier from data/labelled, tune it on dev, and save the pipeline to models/.
+
+Reproducible: same data and seed give the same model. scikit-learn is used here only; the shipped model applies the
+learned weights with numpy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__
+from .alignment import sentence_labels
+from .config import DATA_DIR, LABELLED_DIR, MODEL_DIR, SEED
+from .dataset import Document, load_split
+from .evaluation import best_threshold, reason_metrics
+from .features import doc_sentence_features
+from .taxonomy import load_taxonomy
+from .text_cleaning import clean
+
+C_GRID = (0.3, 1.0, 3.0, 10.0)
+WEIGHTING = (None, "balanced")
+MIN_DF = 2
+
+
+@dataclass
+class Prepared:
+    """A labelled document as the classifier sees it."""
+
+    id: str
+    features: list[list[str]]
+    labels: list[set[str]]
+    reasons: set[str]
+    lost_spans: int
+    register: str
+    batch: str
+
+
+def label_names() -> list[str]:
+    tax = load_taxonomy()
+    return list(tax.gap_reasons) + ["strength:" + a for a in tax.strength_aspects]
+
+
+def prepare(docs: list[Document], nlp) -> list[Prepared]:
+    texts = [clean(d.text).text for d in docs]
+    out = []
+    for d, doc in zip(docs, nlp.pipe(texts, batch_size=64)):
+        labels, lost = sentence_labels(doc, d.spans)
+        out.append(Prepared(d.id, doc_sentence_features(doc), labels, set(d.reasons), len(lost), d.register, d.batch))
+    return out
+
+
+def build_vocab(prepared: list[Prepared], min_df: int = MIN_DF) -> dict[str, int]:
+    df = Counter(f for p in prepared for feats in p.features for f in set(feats))
+    kept = sorted(f for f, n in df.items() if n >= min_df)
+    return {f: i for i, f in enumerate(kept)}
+
+
+def design_matrix(prepared: list[Prepared], vocab: dict[str, int], labels: list[str]):
+    from scipy.sparse import csr_matrix
+
+    rows, cols, vals, y = [], [], [], []
+    r = 0
+    for p in prepared:
+        for feats, labs in zip(p.features, p.labels):
+            idx = sorted({vocab[f] for f in feats if f in vocab})
+            rows.extend([r] * len(idx))
+            cols.extend(idx)
+            vals.extend([1 / np.sqrt(len(idx))] * len(idx) if idx else [])
+            y.append([lab in labs for lab in labels])
+            r += 1
+    X = csr_matrix((vals, (rows, cols)), shape=(r, len(vocab)), dtype=np.float64)
+    return X, np.array(y, dtype=bool)
+
+
+def fit_weights(X, Y, *, C: float, class_weight, seed: int = SEED):
+    """One logistic regression per label; returns coef (n_features x n_labels) and intercepts."""
+    from sklearn.linear_model import LogisticRegression
+
+    coef = np.zeros((X.shape[1], Y.shape[1]), dtype=np.float32)
+    intercept = np.full(Y.shape[1], -8.0, dtype=np.float32)  # a label never seen in training is never predicted
+    for j in range(Y.shape[1]):
+        if Y[:, j].sum() == 0:
+            continue
+        clf = LogisticRegression(C=C, class_weight=class_weight, solver="liblinear", random_state=seed, max_iter=2000)
+        clf.fit(X, Y[:, j])
+        coef[:, j] = clf.coef_[0]
+        intercept[j] = clf.intercept_[0]
+    return coef, intercept
+
+
+def doc_top_scores(classifier, prepared: list[Prepared]) -> np.ndarray:
+    """Highest sentence probability of each label, per document (n_docs x n_labels)."""
+    out = []
+    for p in prepared:
+        probs = classifier.sentence_scores(p.features)
+        out.append(probs.max(axis=0) if len(probs) else np.zeros(len(classifier.labels_)))
+    return np.array(out)
+
+
+def predict_reasons(
+    top: np.ndarray, labels: list[str], thresholds: dict[str, float], none_reason: str
+) -> list[set[str]]:
+    preds = []
+    for row in top:
+        found = {lab for j, lab in enumerate(labels) if lab in thresholds and row[j] >= thresholds[lab]}
+        preds.append(found or {none_reason})
+    return preds
+
+
+def tune_thresholds(
+    top: np.ndarray, prepared: list[Prepared], labels: list[str], reasons: list[str]
+) -> dict[str, float]:
+    return {r: best_threshold(top[:, labels.index(r)].tolist(), [r in p.reasons for p in prepared])[0] for r in reasons}
+
+
+def checksum(paths: list[Path]) -> str:
+    h = hashlib.sha256()
+    for p in sorted(paths):
+        h.update(p.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def train(*, out_dir: Path = MODEL_DIR, labelled_dir: Path = LABELLED_DIR, seed: int = SEED, log=print) -> dict:
+    """Fit on train, select C and weighting and tune thresholds on dev, save the pipeline; return meta."""
+    from .pipeline import build_pipeline
+
+    tax = load_taxonomy()
+    labels = label_names()
+    reasons = list(tax.gap_reasons)
+    nlp = build_pipeline(with_classifier=False)
+    train_docs, dev_docs = load_split("train", labelled_dir), load_split("dev", labelled_dir)
+    log(f"train: {len(train_docs)} documents, dev: {len(dev_docs)} documents")
+    train_p, dev_p = prepare(train_docs, nlp), prepare(dev_docs, nlp)
+    lost = sum(p.lost_spans for p in train_p + dev_p)
+    vocab = build_vocab(train_p)
+    X, Y = design_matrix(train_p, vocab, labels)
+    log(f"{X.shape[0]} training sentences, {X.shape[1]} features, {lost} labelled spans not found after cleaning")
+
+    clf = nlp.add_pipe("analyser_reasons", name="reasons")
+    candidates = []
+    for cw in WEIGHTING:
+        for C in C_GRID:
+            coef, intercept = fit_weights(X, Y, C=C, class_weight=cw, seed=seed)
+            clf.set_weights(labels, vocab, coef, intercept)
+            top = doc_top_scores(clf, dev_p)
+            thresholds = tune_thresholds(top, dev_p, labels, reasons)
+            preds = predict_reasons(top, labels, thresholds, tax.none_reason)
+            m = reason_metrics([p.reasons for p in dev_p], preds, tax.reason_names)
+            candidates.append(
+                {"C": C, "class_weight": cw, "dev_macro_f1": m["macro_f1"], "dev_micro_f1": m["micro_f1"]}
+            )
+            log(f"  C={C:<5} weighting={cw!s:<9} dev macro-F1 {m['macro_f1']:.3f} micro-F1 {m['micro_f1']:.3f}")
+    best = max(candidates, key=lambda c: (round(c["dev_macro_f1"], 6), c["dev_micro_f1"]))
+    coef, intercept = fit_weights(X, Y, C=best["C"], class_weight=best["class_weight"], seed=seed)
+    clf.set_weights(labels, vocab, coef, intercept)
+    top = doc_top_scores(clf, dev_p)
+    thresholds = tune_thresholds(top, dev_p, labels, reasons)
+    strength_cut = {lab: 0.5 for lab in labels if lab.startswith("strength:")}
+    clf.set_weights(labels, vocab, coef, intercept, {**thresholds, **strength_cut})
+    dev_metrics = reason_metrics(
+        [p.reasons for p in dev_p], predict_reasons(top, labels, thresholds, tax.none_reason), tax.reason_names
+    )
+
+    data_files = sorted(labelled_dir.glob("*/*.jsonl")) + [
+        DATA_DIR / n for n in ("taxonomy.toml", "patterns.jsonl", "skills.toml")
+    ]
+    meta = {
+        "name": "analyser_reasons",
+        "version": __version__,
+        "seed": seed,
+        "selected": {"C": best["C"], "class_weight": best["class_weight"]},
+        "candidates": candidates,
+        "thresholds": thresholds,
+        "labels": labels,
+        "dev": dev_metrics,
+        "train_documents": len(train_docs),
+        "train_sentences": int(X.shape[0]),
+        "features": int(X.shape[1]),
+        "lost_spans": lost,
+        "data_checksum": checksum(data_files),
+        "versions": {"python": platform.python_version(), **_lib_versions()},
+    }
+    out_dir = Path(out_dir)
+    nlp.meta.update(
+        {"name": "reasons", "version": __version__, "description": "Rejection-feedback reasons", "analyser": meta}
+    )
+    nlp.to_disk(out_dir)
+    log(
+        f"selected C={best['C']} weighting={best['class_weight']}: dev macro-F1 {dev_metrics['macro_f1']:.3f}; saved to {out_dir}"
+    )
+    return meta
+
+
+def _lib_versions() -> dict[str, str]:
+    import sklearn
+    import spacy
+
+    return {"spacy": spacy.__version__, "scikit-learn": sklearn.__version__, "numpy": np.__version__}

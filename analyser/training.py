@@ -126,16 +126,14 @@ def checksum(paths: list[Path]) -> str:
     return h.hexdigest()[:16]
 
 
-def train(*, out_dir: Path = MODEL_DIR, labelled_dir: Path = LABELLED_DIR, seed: int = SEED, log=print) -> dict:
-    """Fit on train, select C and weighting and tune thresholds on dev, save the pipeline; return meta."""
+def fit_model(train_docs: list[Document], dev_docs: list[Document], *, seed: int = SEED, log=print):
+    """Fit on train, select C and weighting and tune thresholds on dev; return the pipeline and its meta."""
     from .pipeline import build_pipeline
 
     tax = load_taxonomy()
     labels = label_names()
     reasons = list(tax.gap_reasons)
     nlp = build_pipeline(with_classifier=False)
-    train_docs, dev_docs = load_split("train", labelled_dir), load_split("dev", labelled_dir)
-    log(f"train: {len(train_docs)} documents, dev: {len(dev_docs)} documents")
     train_p, dev_p = prepare(train_docs, nlp), prepare(dev_docs, nlp)
     lost = sum(p.lost_spans for p in train_p + dev_p)
     vocab = build_vocab(train_p)
@@ -152,9 +150,7 @@ def train(*, out_dir: Path = MODEL_DIR, labelled_dir: Path = LABELLED_DIR, seed:
             thresholds = tune_thresholds(top, dev_p, labels, reasons)
             preds = predict_reasons(top, labels, thresholds, tax.none_reason)
             m = reason_metrics([p.reasons for p in dev_p], preds, tax.reason_names)
-            candidates.append(
-                {"C": C, "class_weight": cw, "dev_macro_f1": m["macro_f1"], "dev_micro_f1": m["micro_f1"]}
-            )
+            candidates.append({"C": C, "class_weight": cw, "dev_macro_f1": m["macro_f1"], "dev_micro_f1": m["micro_f1"]})
             log(f"  C={C:<5} weighting={cw!s:<9} dev macro-F1 {m['macro_f1']:.3f} micro-F1 {m['micro_f1']:.3f}")
     best = max(candidates, key=lambda c: (round(c["dev_macro_f1"], 6), c["dev_micro_f1"]))
     coef, intercept = fit_weights(X, Y, C=best["C"], class_weight=best["class_weight"], seed=seed)
@@ -163,13 +159,8 @@ def train(*, out_dir: Path = MODEL_DIR, labelled_dir: Path = LABELLED_DIR, seed:
     thresholds = tune_thresholds(top, dev_p, labels, reasons)
     strength_cut = {lab: 0.5 for lab in labels if lab.startswith("strength:")}
     clf.set_weights(labels, vocab, coef, intercept, {**thresholds, **strength_cut})
-    dev_metrics = reason_metrics(
-        [p.reasons for p in dev_p], predict_reasons(top, labels, thresholds, tax.none_reason), tax.reason_names
-    )
-
-    data_files = sorted(labelled_dir.glob("*/*.jsonl")) + [
-        DATA_DIR / n for n in ("taxonomy.toml", "patterns.jsonl", "skills.toml")
-    ]
+    preds = predict_reasons(top, labels, thresholds, tax.none_reason)
+    dev_metrics = reason_metrics([p.reasons for p in dev_p], preds, tax.reason_names)
     meta = {
         "name": "analyser_reasons",
         "version": __version__,
@@ -183,17 +174,23 @@ def train(*, out_dir: Path = MODEL_DIR, labelled_dir: Path = LABELLED_DIR, seed:
         "train_sentences": int(X.shape[0]),
         "features": int(X.shape[1]),
         "lost_spans": lost,
-        "data_checksum": checksum(data_files),
-        "versions": {"python": platform.python_version(), **_lib_versions()},
     }
-    out_dir = Path(out_dir)
-    nlp.meta.update(
-        {"name": "reasons", "version": __version__, "description": "Rejection-feedback reasons", "analyser": meta}
-    )
-    nlp.to_disk(out_dir)
-    log(
-        f"selected C={best['C']} weighting={best['class_weight']}: dev macro-F1 {dev_metrics['macro_f1']:.3f}; saved to {out_dir}"
-    )
+    log(f"selected C={best['C']} weighting={best['class_weight']}: dev macro-F1 {dev_metrics['macro_f1']:.3f}")
+    return nlp, meta
+
+
+def train(*, out_dir: Path = MODEL_DIR, labelled_dir: Path = LABELLED_DIR, seed: int = SEED, log=print) -> dict:
+    """Train on the train split, tune on dev, and save the pipeline with its provenance in meta.json."""
+    train_docs, dev_docs = load_split("train", labelled_dir), load_split("dev", labelled_dir)
+    log(f"train: {len(train_docs)} documents, dev: {len(dev_docs)} documents")
+    nlp, meta = fit_model(train_docs, dev_docs, seed=seed, log=log)
+    data_files = sorted(labelled_dir.glob("*/*.jsonl"))
+    data_files += [DATA_DIR / n for n in ("taxonomy.toml", "patterns.jsonl", "skills.toml")]
+    meta["data_checksum"] = checksum(data_files)
+    meta["versions"] = {"python": platform.python_version(), **_lib_versions()}
+    nlp.meta.update({"name": "reasons", "version": __version__, "description": "Rejection-feedback reasons", "analyser": meta})
+    nlp.to_disk(Path(out_dir))
+    log(f"saved to {out_dir}")
     return meta
 
 

@@ -1,8 +1,8 @@
 """Turn job-rejection feedback into reasons, evidence, strengths, signals and next steps.
 
-    from analyser import analyse
-    result = analyse("While we were impressed by your experience, ...")
-    result.to_dict()   # the same object as `analyser analyse --json`
+from analyser import analyse
+result = analyse("While we were impressed by your experience, ...")
+result.to_dict()   # the same object as `analyser analyse --json`
 """
 
 import logging

@@ -1,63 +1,134 @@
-"""Evaluate the model on labelled feedback: the project's JSONL format, or a CSV with `text` and `reasons` columns."""
+"""Evaluate the model on labelled feedback: the project's JSONL format, or a CSV with `text` and `reasons` columns.
+
+Returns plain data (the CLI prints it; the model card and notebooks read it): per-reason precision, recall, F1 and
+support; micro and macro F1; exact match; praise reported as a gap; signal accuracy; reason confusions; worst errors.
+"""
 
 from __future__ import annotations
 
 import csv
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import MODEL_DIR
 from .evaluation import reason_metrics
 from .taxonomy import load_taxonomy
 
+WORST = 15
 
-def load_labelled(path: Path) -> list[tuple[str, set[str]]]:
-    """(text, gold reasons) pairs from a .jsonl file, a folder of them, or a .csv with text and reasons columns."""
+
+@dataclass
+class Labelled:
+    text: str
+    reasons: set[str]
+    also_ok: set[str] = field(default_factory=set)
+    signals: dict[str, bool] = field(default_factory=dict)  # only the signals that were judged
+    praised: set[str] = field(default_factory=set)  # aspects the text praises
+    id: str = ""
+
+
+def _split_labels(cell: str | None) -> set[str]:
+    return {x.strip() for x in (cell or "").split(";") if x.strip()}
+
+
+def _bool_cell(cell: str | None) -> bool | None:
+    value = (cell or "").strip().lower()
+    return {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}.get(value)
+
+
+def load_labelled(path: Path) -> list[Labelled]:
+    """Labelled texts from a .jsonl file, a folder of them, or a .csv with text and reasons columns."""
     from .dataset import load_any
 
     path = Path(path)
     tax = load_taxonomy()
-    if path.is_dir():
-        files = sorted(path.glob("*.jsonl"))
+    if path.is_dir() or path.suffix.lower() == ".jsonl":
+        files = sorted(path.glob("*.jsonl")) if path.is_dir() else [path]
         if not files:
             raise FileNotFoundError(f"no .jsonl files in {path}")
-        return [(d.text, set(d.reasons)) for d in load_any(files)]
-    if path.suffix.lower() == ".jsonl":
-        return [(d.text, set(d.reasons)) for d in load_any([path])]
-    if path.suffix.lower() == ".csv":
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            reader = csv.DictReader(fh)
-            missing = {"text", "reasons"} - set(reader.fieldnames or [])
-            if missing:
-                raise ValueError(
-                    f"{path} needs columns 'text' and 'reasons'; columns are: {', '.join(reader.fieldnames or [])}"
-                )
-            rows = []
-            for n, row in enumerate(reader, 2):
-                gold = {r.strip() for r in (row["reasons"] or "").split(";") if r.strip()} or {tax.none_reason}
-                bad = gold - set(tax.reason_names)
-                if bad:
-                    raise ValueError(f"{path}:{n}: unknown reasons {sorted(bad)}; valid: {', '.join(tax.reason_names)}")
-                rows.append((row["text"], gold))
-            return rows
-    raise ValueError(f"{path}: expected a .jsonl file, a folder of them, or a .csv")
+        return [
+            Labelled(
+                d.text,
+                set(d.reasons),
+                signals=dict(d.signals),
+                praised={a for s in d.spans for a in s.strengths},
+                id=d.id,
+            )
+            for d in load_any(files)
+        ]
+    if path.suffix.lower() != ".csv":
+        raise ValueError(f"{path}: expected a .jsonl file, a folder of them, or a .csv")
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        columns = reader.fieldnames or []
+        if not {"text", "reasons"} <= set(columns):
+            raise ValueError(f"{path} needs columns 'text' and 'reasons'; columns are: {', '.join(columns)}")
+        items = []
+        for n, row in enumerate(reader, 2):
+            gold = _split_labels(row["reasons"]) or {tax.none_reason}
+            also_ok = _split_labels(row.get("also_ok"))
+            bad = (gold | also_ok) - set(tax.reason_names)
+            if bad:
+                raise ValueError(f"{path}:{n}: unknown reasons {sorted(bad)}; valid: {', '.join(tax.reason_names)}")
+            signals = {s: v for s in tax.signals if (v := _bool_cell(row.get(s))) is not None}
+            items.append(Labelled(row["text"], gold, also_ok, signals, id=row.get("id") or str(n)))
+        return items
 
 
-def evaluate_texts(pairs: list[tuple[str, set[str]]], *, model: Path = MODEL_DIR) -> dict:
+def evaluate_items(items: list[Labelled], *, model: Path = MODEL_DIR) -> dict:
+    """All the evaluation numbers for labelled texts, as a plain dict."""
     from .analysis import analyse_many
 
     tax = load_taxonomy()
-    preds = []
-    for result in analyse_many([t for t, _ in pairs], model=model):
-        preds.append({tax.none_reason} if isinstance(result, Exception) else set(result.reason_names))
-    metrics = reason_metrics([g for _, g in pairs], preds, tax.reason_names)
-    metrics["errors"] = [
-        {"text": t[:300], "gold": sorted(g), "predicted": sorted(p)} for (t, g), p in zip(pairs, preds) if g != p
-    ]
+    results = list(analyse_many([i.text for i in items], model=model))
+    preds = [{tax.none_reason} if isinstance(r, Exception) else set(r.reason_names) for r in results]
+    metrics = reason_metrics([i.reasons for i in items], preds, tax.reason_names, [i.also_ok for i in items])
+
+    polarity = sum(len((i.praised & p) - i.reasons - i.also_ok) for i, p in zip(items, preds))
+    sig_n = sig_ok = 0
+    for item, res in zip(items, results):
+        for s, value in item.signals.items():
+            sig_n += 1
+            sig_ok += (not isinstance(res, Exception)) and res.signals[s] == value
+    confusion = Counter()
+    for item, p in zip(items, preds):
+        for g in item.reasons:
+            for q in p:
+                confusion[(g, q)] += 1
+    errors = []
+    for item, p, res in zip(items, preds, results):
+        missed, extra = item.reasons - p - item.also_ok, p - item.reasons - item.also_ok
+        if missed or extra:
+            evidence = [] if isinstance(res, Exception) else [e for r in res.reasons for e in r["evidence"]][:2]
+            errors.append(
+                {
+                    "id": item.id,
+                    "gold": sorted(item.reasons),
+                    "predicted": sorted(p),
+                    "missed": sorted(missed),
+                    "extra": sorted(extra),
+                    "text": item.text[:400],
+                    "evidence": evidence,
+                }
+            )
+    errors.sort(key=lambda e: -(len(e["missed"]) + len(e["extra"])))
+    metrics.update(
+        {
+            "polarity_errors": polarity,
+            "signal_accuracy": sig_ok / sig_n if sig_n else None,
+            "signals_judged": sig_n,
+            "confusion": {f"{g}->{q}": n for (g, q), n in sorted(confusion.items())},
+            "worst_errors": errors[:WORST],
+            "n_errors": len(errors),
+            "predictions": [sorted(p) for p in preds],
+        }
+    )
     return metrics
 
 
 def evaluate_path(path: Path, *, model: Path = MODEL_DIR) -> dict:
-    return evaluate_texts(load_labelled(path), model=model)
+    return evaluate_items(load_labelled(path), model=model)
 
 
 def render_metrics(metrics: dict, console) -> None:
@@ -70,5 +141,16 @@ def render_metrics(metrics: dict, console) -> None:
         table.add_row(r, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", str(m["support"]))
     console.print(table)
     console.print(
-        f"micro-F1 {metrics['micro_f1']:.3f}   macro-F1 {metrics['macro_f1']:.3f}   exact match {metrics['exact_match']:.3f}"
+        f"micro-F1 {metrics['micro_f1']:.3f}   macro-F1 {metrics['macro_f1']:.3f}   "
+        f"exact match {metrics['exact_match']:.3f}   praise reported as gap {metrics['polarity_errors']}"
     )
+    if metrics["signal_accuracy"] is not None:
+        console.print(
+            f"signal accuracy {metrics['signal_accuracy']:.3f} over {metrics['signals_judged']} judged signals"
+        )
+    worst = Table(title="Worst errors", title_justify="left", show_lines=True)
+    for col in ("id", "missed", "extra", "text"):
+        worst.add_column(col)
+    for e in metrics["worst_errors"][:10]:
+        worst.add_row(e["id"], ", ".join(e["missed"]), ", ".join(e["extra"]), e["text"][:160])
+    console.print(worst)

@@ -15,6 +15,7 @@ CLAUSE_BREAKS = frozenset(
     {",", ";", ":", "(", ")", "–", "—", "but", "however", "although", "though", "while", "whilst", "whereas", "yet"}
 )
 SIGNAL_PREFIXES = ("door_open", "feedback_", "stage:")
+STEM = 5
 
 
 def _norm(tok) -> str:
@@ -52,6 +53,8 @@ def sentence_features(sent: Span, cues: list[Span], skills: list[Span]) -> list[
     tokens = [w for _, w in words if w not in CLAUSE_BREAKS]
     feats.extend("w:" + w for w in tokens)
     feats.extend(f"b:{a}_{b}" for a, b in zip(tokens, tokens[1:]))
+    # Crude stems group word forms the data has not shown ("experienced"/"experiences", "qualified"/"qualification").
+    feats.extend("s:" + w[:STEM] for w in tokens if len(w) > STEM and w.isalpha())
     for i, w in words:
         if w in CLAUSE_BREAKS:
             continue

@@ -16,6 +16,9 @@ def build_pipeline(*, with_classifier: bool = True):
     from .lexicons import cue_patterns, skill_patterns
 
     nlp = spacy.blank("en")
+    # "a PhD." / "FP&A.": split the full stop after a token ending in a capital, as for other words.
+    suffixes = [*nlp.Defaults.suffixes, r"(?<=[a-z0-9&][A-Z])\."]
+    nlp.tokenizer.suffix_search = spacy.util.compile_suffix_regex(suffixes).search
     nlp.add_pipe("analyser_segmenter")
     cues = nlp.add_pipe(
         "span_ruler", name="cues", config={"spans_key": "cues", "phrase_matcher_attr": "LOWER", "validate": True}

@@ -150,7 +150,9 @@ def fit_model(train_docs: list[Document], dev_docs: list[Document], *, seed: int
             thresholds = tune_thresholds(top, dev_p, labels, reasons)
             preds = predict_reasons(top, labels, thresholds, tax.none_reason)
             m = reason_metrics([p.reasons for p in dev_p], preds, tax.reason_names)
-            candidates.append({"C": C, "class_weight": cw, "dev_macro_f1": m["macro_f1"], "dev_micro_f1": m["micro_f1"]})
+            candidates.append(
+                {"C": C, "class_weight": cw, "dev_macro_f1": m["macro_f1"], "dev_micro_f1": m["micro_f1"]}
+            )
             log(f"  C={C:<5} weighting={cw!s:<9} dev macro-F1 {m['macro_f1']:.3f} micro-F1 {m['micro_f1']:.3f}")
     best = max(candidates, key=lambda c: (round(c["dev_macro_f1"], 6), c["dev_micro_f1"]))
     coef, intercept = fit_weights(X, Y, C=best["C"], class_weight=best["class_weight"], seed=seed)
@@ -188,7 +190,9 @@ def train(*, out_dir: Path = MODEL_DIR, labelled_dir: Path = LABELLED_DIR, seed:
     data_files += [DATA_DIR / n for n in ("taxonomy.toml", "patterns.jsonl", "skills.toml")]
     meta["data_checksum"] = checksum(data_files)
     meta["versions"] = {"python": platform.python_version(), **_lib_versions()}
-    nlp.meta.update({"name": "reasons", "version": __version__, "description": "Rejection-feedback reasons", "analyser": meta})
+    nlp.meta.update(
+        {"name": "reasons", "version": __version__, "description": "Rejection-feedback reasons", "analyser": meta}
+    )
     nlp.to_disk(Path(out_dir))
     log(f"saved to {out_dir}")
     return meta

@@ -15,6 +15,9 @@ CLAUSE_BREAKS = frozenset(
     {",", ";", ":", "(", ")", "–", "—", "but", "however", "although", "though", "while", "whilst", "whereas", "yet"}
 )
 SIGNAL_PREFIXES = ("door_open", "feedback_", "stage:")
+SUBORDINATORS = frozenset({"while", "whilst", "although", "though", "whereas", "despite"})
+CONTRASTS = frozenset({"although", "though", "while", "whilst", "whereas", "unfortunately"})
+CONJUNCTIONS = frozenset({"but", "however", "yet"})  # contrast wherever they stand; the words above only after a comma
 STEM = 5
 
 
@@ -77,8 +80,37 @@ def spans_in(group, sent: Span) -> list[Span]:
     return [s for s in group if s.start >= sent.start and s.end <= sent.end]
 
 
+def clauses(sent: Span) -> list[Span]:
+    """The contrasting clauses of a sentence ("While X, Y" -> X, Y; "X, but Y" -> X, Y); [sent] when there are none."""
+    cuts = set()
+    toks = [t for t in sent if not t.is_space]
+    if toks and toks[0].lower_ in SUBORDINATORS:
+        comma = next((t.i for t in toks[1:] if t.text in {",", ";"}), None)
+        if comma is not None:
+            cuts.add(comma + 1)
+    for t in toks[1:]:
+        after_break = sent.doc[t.i - 1].text in {",", ";", "-", "–", "—"}
+        if t.lower_ in CONJUNCTIONS or (t.lower_ in CONTRASTS and after_break):
+            cuts.add(t.i)
+    bounds = [sent.start, *sorted(c for c in cuts if sent.start + 2 < c < sent.end - 2), sent.end]
+    return [sent.doc[a:b] for a, b in zip(bounds, bounds[1:])]
+
+
 def doc_sentence_features(doc: Doc) -> list[list[str]]:
     """Features for every sentence of a processed doc, in order."""
     cues = doc.spans.get("cues", [])
     skills = doc.spans.get("skills", [])
     return [sentence_features(s, spans_in(cues, s), spans_in(skills, s)) for s in doc.sents]
+
+
+def doc_clause_features(doc: Doc) -> list[list[list[str]]]:
+    """Per sentence, the features of each of its contrasting clauses (empty when it has only one)."""
+    cues = doc.spans.get("cues", [])
+    skills = doc.spans.get("skills", [])
+    out = []
+    for sent in doc.sents:
+        parts = clauses(sent)
+        out.append(
+            [sentence_features(c, spans_in(cues, c), spans_in(skills, c)) for c in parts] if len(parts) > 1 else []
+        )
+    return out

@@ -19,7 +19,7 @@ from .alignment import sentence_labels
 from .config import DATA_DIR, LABELLED_DIR, MODEL_DIR, SEED
 from .dataset import Document, load_split
 from .evaluation import best_threshold, reason_metrics
-from .features import doc_sentence_features
+from .features import doc_clause_features, doc_sentence_features
 from .taxonomy import load_taxonomy
 from .text_cleaning import clean
 
@@ -34,6 +34,7 @@ class Prepared:
 
     id: str
     features: list[list[str]]
+    clause_features: list[list[list[str]]]
     labels: list[set[str]]
     reasons: set[str]
     lost_spans: int
@@ -51,7 +52,18 @@ def prepare(docs: list[Document], nlp) -> list[Prepared]:
     out = []
     for d, doc in zip(docs, nlp.pipe(texts, batch_size=64)):
         labels, lost = sentence_labels(doc, d.spans)
-        out.append(Prepared(d.id, doc_sentence_features(doc), labels, set(d.reasons), len(lost), d.register, d.batch))
+        out.append(
+            Prepared(
+                d.id,
+                doc_sentence_features(doc),
+                doc_clause_features(doc),
+                labels,
+                set(d.reasons),
+                len(lost),
+                d.register,
+                d.batch,
+            )
+        )
     return out
 
 
@@ -98,7 +110,7 @@ def doc_top_scores(classifier, prepared: list[Prepared]) -> np.ndarray:
     """Highest sentence probability of each label, per document (n_docs x n_labels)."""
     out = []
     for p in prepared:
-        probs = classifier.sentence_scores(p.features)
+        probs = classifier.doc_scores(p.features, p.clause_features)
         out.append(probs.max(axis=0) if len(probs) else np.zeros(len(classifier.labels_)))
     return np.array(out)
 

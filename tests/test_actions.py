@@ -24,7 +24,9 @@ def _catalogue(tmp_path, body: str):
 
 def _all_reasons_generic() -> str:
     reasons = list(load_taxonomy().reason_names) + ["door_open"]
-    return "".join(f'[[actions]]\nreason = "{r}"\ntitle = "Do a thing about {r}"\nsteps = ["Step one"]\n\n' for r in reasons)
+    return "".join(
+        f'[[actions]]\nreason = "{r}"\ntitle = "Do a thing about {r}"\nsteps = ["Step one"]\n\n' for r in reasons
+    )
 
 
 def test_shipped_catalogue_is_valid_and_covers_every_reason():
@@ -81,7 +83,9 @@ def test_actions_without_skills_never_show_placeholders():
 
 
 def test_follow_up_names_role_and_company_and_asks_the_four_questions():
-    text = draft_follow_up(load_catalogue(), reasons=["unspecified"], role="Data Analyst", company="Acme", contact="Jane")
+    text = draft_follow_up(
+        load_catalogue(), reasons=["unspecified"], role="Data Analyst", company="Acme", contact="Jane"
+    )
     assert "Data Analyst" in text and "Acme" in text and "Dear Jane" in text
     lowered = text.lower()
     assert "feedback" in lowered or "improve" in lowered

@@ -16,14 +16,23 @@ def reasons_of(text: str) -> set[str]:
 @pytest.mark.parametrize(
     "text, reason",
     [
-        ("We have decided to go with a candidate who has considerably more years of commercial experience.", "experience"),
+        (
+            "We have decided to go with a candidate who has considerably more years of commercial experience.",
+            "experience",
+        ),
         ("The role requires fluent German, which unfortunately you do not have.", "skills"),
         ("We felt another candidate was a better fit for the culture of the team.", "fit"),
         ("In the interview your answers lacked specific examples and structure.", "interview"),
-        ("Your CV did not provide enough evidence of the essential criteria in the person specification.", "application"),
+        (
+            "Your CV did not provide enough evidence of the essential criteria in the person specification.",
+            "application",
+        ),
         ("We received an extremely high number of applications from very strong candidates.", "competition"),
         ("Unfortunately the position has been put on hold due to a hiring freeze.", "logistics"),
-        ("Unfortunately we will not be moving forward with your application at this time. We wish you well.", "unspecified"),
+        (
+            "Unfortunately we will not be moving forward with your application at this time. We wish you well.",
+            "unspecified",
+        ),
     ],
 )
 def test_each_reason_is_found(text, reason):
@@ -97,8 +106,19 @@ def test_skills_named_in_the_text_feed_the_actions():
 
 def test_json_schema():
     d = analyse("We went with a candidate with more experience. We will keep your details on file.").to_dict()
-    assert list(d) == ["reasons", "scores", "strengths", "signals", "stage", "skills_mentioned", "actions",
-                       "follow_up", "language", "warnings", "model_version"]
+    assert list(d) == [
+        "reasons",
+        "scores",
+        "strengths",
+        "signals",
+        "stage",
+        "skills_mentioned",
+        "actions",
+        "follow_up",
+        "language",
+        "warnings",
+        "model_version",
+    ]
     assert set(d["scores"]) == set(REASONS)
     assert all(0.0 <= v <= 1.0 for v in d["scores"].values())
     scores = [r["score"] for r in d["reasons"]]
@@ -136,7 +156,11 @@ def test_overlong_input_is_analysed_up_to_the_limit_with_a_warning():
 
 
 def test_analyse_many_keeps_order_and_marks_bad_items():
-    out = list(analyse_many(["The role has been filled internally.", "", "We went with a stronger Python developer."]))
+    out = list(
+        analyse_many(
+            ["The role has been filled internally.", "", "We need a developer with much stronger Python skills."]
+        )
+    )
     assert len(out) == 3
     assert "logistics" in out[0].reason_names
     assert isinstance(out[1], InputError)

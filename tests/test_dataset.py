@@ -6,10 +6,15 @@ from analyser.dataset import load_split, read_jsonl, validate_record
 from analyser.taxonomy import load_taxonomy
 
 GOOD = {
-    "id": "t-1", "register": "hr_template", "text": "Thanks. We went with someone with more SQL experience.",
+    "id": "t-1",
+    "register": "hr_template",
+    "text": "Thanks. We went with someone with more SQL experience.",
     "reasons": ["experience", "skills"],
-    "spans": [{"text": "We went with someone with more SQL experience.", "gaps": ["experience", "skills"], "strengths": []}],
-    "signals": {"door_open": False, "feedback_offered": False, "feedback_declined": False}, "stage": "unknown",
+    "spans": [
+        {"text": "We went with someone with more SQL experience.", "gaps": ["experience", "skills"], "strengths": []}
+    ],
+    "signals": {"door_open": False, "feedback_offered": False, "feedback_declined": False},
+    "stage": "unknown",
 }
 
 

@@ -4,8 +4,14 @@ import pytest
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ("Hi Seth,\nThank you for applying. We chose someone else.", ["Hi Seth,", "Thank you for applying.", "We chose someone else."]),
-        ("It has been decided\nthat this role will not go ahead.", ["It has been decided\nthat this role will not go ahead."]),
+        (
+            "Hi Seth,\nThank you for applying. We chose someone else.",
+            ["Hi Seth,", "Thank you for applying.", "We chose someone else."],
+        ),
+        (
+            "It has been decided\nthat this role will not go ahead.",
+            ["It has been decided\nthat this role will not go ahead."],
+        ),
         ("Strengths:\n- good SQL\n- clear answers", ["Strengths:", "- good SQL", "- clear answers"]),
         ("We need e.g. more SQL. Thanks", ["We need e.g. more SQL.", "Thanks"]),
     ],

@@ -14,7 +14,10 @@ import numpy as np
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from ..features import doc_sentence_features
+from ..features import doc_clause_features, doc_sentence_features
+
+RULE_FEATURE = "c:rule:"
+RULE_FLOOR = 0.97
 
 if not Doc.has_extension("sent_scores"):
     Doc.set_extension("sent_scores", default=None)
@@ -37,6 +40,7 @@ class ReasonClassifier:
         self.coef_: np.ndarray | None = None
         self.intercept_: np.ndarray | None = None
         self.thresholds_: dict[str, float] = {}
+        self.rules_ = True
 
     # -- fitted state ---------------------------------------------------------------------------------------------
     def set_weights(self, labels, vocab, coef, intercept, thresholds=None):
@@ -45,6 +49,12 @@ class ReasonClassifier:
         self.coef_ = np.asarray(coef, dtype=np.float32)
         self.intercept_ = np.asarray(intercept, dtype=np.float32)
         self.thresholds_ = dict(thresholds or {label: 0.5 for label in self.labels_})
+        self._col = {label: j for j, label in enumerate(self.labels_)}
+        self._strength_col = {
+            label: self.labels_.index(f"strength:{label}")
+            for label in self.labels_
+            if f"strength:{label}" in self.labels_
+        }
 
     @property
     def reason_labels(self) -> list[str]:
@@ -65,8 +75,53 @@ class ReasonClassifier:
             out[row] = logit
         return 1.0 / (1.0 + np.exp(-out))
 
+    def doc_scores(self, sentence_feats: list[list[str]], clause_feats: list[list[list[str]]]) -> np.ndarray:
+        """Sentence probabilities, refined by clause for sentences that contrast praise with a gap.
+
+        In "While we were impressed by your experience, we chose candidates whose skills more closely match" the gap
+        is in one clause and the praise in the other: each clause is scored alone, and a gap counts from the whole
+        sentence only when no clause praises that same aspect.
+        """
+        probs = self.sentence_scores(sentence_feats)
+        self._apply_rules(probs, sentence_feats)
+        for i, parts in enumerate(clause_feats):
+            if not parts:
+                continue
+            cp = self.sentence_scores(parts)
+            self._apply_rules(cp, parts)
+            best = cp.max(axis=0)
+            for j, label in enumerate(self.labels_):
+                if label.startswith("strength:"):
+                    probs[i, j] = max(probs[i, j], best[j])
+                    continue
+                k = self._strength_col.get(label)
+                praised = k is not None and bool((cp[:, k] >= 0.5).any())
+                probs[i, j] = best[j] if praised else max(best[j], probs[i, j])
+        return probs
+
+    def _apply_rules(self, probs: np.ndarray, sentence_feats: list[list[str]]) -> None:
+        """High-precision constructions (cue labels 'rule:<reason>') set a floor under their reason's probability.
+
+        "candidates whose skills more closely match our needs" names the aspect: that is a skills gap, not the vague
+        closer match that counts as fit, so fit is capped in that sentence, and it is not praise of the candidate's skills.
+        """
+        if not self.rules_:
+            return
+        for i, feats in enumerate(sentence_feats):
+            named = {f[len(RULE_FEATURE) :] for f in feats if f.startswith(RULE_FEATURE)}
+            for reason in named:
+                j = self._col.get(reason)
+                if j is not None:
+                    probs[i, j] = max(probs[i, j], RULE_FLOOR)
+                k = self._strength_col.get(reason)
+                if k is not None:  # what the others had more of is not praise of the candidate
+                    probs[i, k] = min(probs[i, k], 0.25)
+            fit = self._col.get("fit")
+            if fit is not None and named - {"fit"} and "fit" not in named:
+                probs[i, fit] = min(probs[i, fit], 0.5 * self.thresholds_.get("fit", 0.5))
+
     def __call__(self, doc: Doc) -> Doc:
-        probs = self.sentence_scores(doc_sentence_features(doc))
+        probs = self.doc_scores(doc_sentence_features(doc), doc_clause_features(doc))
         doc._.sent_scores = probs
         top = probs.max(axis=0) if len(probs) else np.zeros(len(self.labels_), dtype=np.float32)
         for j, label in enumerate(self.labels_):

@@ -91,10 +91,11 @@ def evaluate_items(items: list[Labelled], *, model: Path = MODEL_DIR) -> dict:
         for s, value in item.signals.items():
             sig_n += 1
             sig_ok += (not isinstance(res, Exception)) and res.signals[s] == value
+    # A confusion is a gold reason that was missed while another, wrong reason was predicted in its place.
     confusion = Counter()
     for item, p in zip(items, preds):
-        for g in item.reasons:
-            for q in p:
+        for g in item.reasons - p:
+            for q in p - item.reasons - item.also_ok:
                 confusion[(g, q)] += 1
     errors = []
     for item, p, res in zip(items, preds, results):

@@ -108,9 +108,7 @@ def main(argv: list[str]) -> int:
         if real_m
         else "The real-email development set (`../shared/real-dev`) was not present when this card was generated."
     )
-    confusions = sorted(
-        ((k, v) for k, v in test_m["confusion"].items() if k.split("->")[0] != k.split("->")[1]), key=lambda kv: -kv[1]
-    )[:8]
+    confusions = sorted(test_m["confusion"].items(), key=lambda kv: -kv[1])[:8]
     conf_text = ", ".join(f"{k.replace('->', ' → ')} ({v})" for k, v in confusions)
     worst = "\n".join(
         f"- `{e['id']}` gold {', '.join(e['gold'])}; predicted {', '.join(e['predicted'])}: “{e['text'][:160].strip()}…”".replace(
@@ -186,7 +184,7 @@ Each training batch was written by a different writer in different registers. Le
 {real}
 
 ## Known failure modes
-- Most frequent confusions on test (gold → predicted): {conf_text}.
+- Most frequent confusions on test (a gold reason missed → the wrong reason predicted instead): {conf_text}.
 - Indirect, one-clause reasons in long templates ("candidates whose background more closely aligns") are the hardest:
   the line between `fit`, `experience` and `skills` is thin and annotators disagree on it too.
 - The model knows only the phrasings in its training data plus the cue patterns; unseen idioms fall back to

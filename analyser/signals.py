@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from spacy.tokens import Doc
 
-SIGNALS = ("door_open", "feedback_offered", "feedback_declined")
-# When several stages are mentioned, the furthest one counts.
-STAGE_ORDER = ("application", "assessment", "interview", "final")
+from .taxonomy import load_taxonomy
+
+SIGNALS = load_taxonomy().signals
+# When several stages are mentioned, the furthest one counts: the taxonomy lists them in order, "unknown" last.
+STAGE_ORDER = tuple(s for s in load_taxonomy().stages if s != "unknown")
 # "we will not be inviting you to interview" mentions a stage the candidate did not reach.
 _NOT_REACHED = frozenset(
     {"invite", "inviting", "progress", "progressing", "progressed", "shortlist", "move", "moving", "invited", "proceed"}

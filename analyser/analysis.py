@@ -179,7 +179,7 @@ def _strengths(sents, probs, labels) -> tuple[list[dict], dict[int, set[str]]]:
         hits = {a: probs[i, j] for a, j in cols.items() if probs[i, j] >= STRENGTH_CUT}
         if hits:
             praised[i] = set(hits)
-            out.append({"text": sent.text.strip(), "aspect": max(hits, key=hits.get)})
+            out.append({"text": _tidy(sent.text), "aspect": max(hits, key=hits.get)})
     return out, praised
 
 
@@ -194,5 +194,10 @@ def _evidence(reason, sents, probs, labels, threshold, praised) -> list[str]:
         aspect_strength = f"strength:{reason}"
         if reason in praised.get(i, ()) and probs[i, gap_j[aspect_strength]] >= probs[i, j]:
             continue
-        out.append(sents[i].text.strip())
+        out.append(_tidy(sents[i].text))
     return out
+
+
+def _tidy(text: str) -> str:
+    """A sentence as one line: hard-wrapped email lines joined."""
+    return " ".join(text.split())

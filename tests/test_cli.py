@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -78,3 +79,20 @@ def test_custom_catalogue_is_used_and_a_bad_one_is_refused(tmp_path):
     result = runner.invoke(app, ["analyse", "--json", "--actions", str(bad), EXAMPLE])
     assert result.exit_code == 2
     assert "unknown reason 'vibes'" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_readme_example_file():
+    result = runner.invoke(
+        app, ["analyse", "--json", "--file", str(Path(__file__).parents[1] / "examples" / "rejection.txt")]
+    )
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert [r["reason"] for r in data["reasons"]] == ["skills"]
+    assert [s["aspect"] for s in data["strengths"]] == ["experience"]
+    assert {"SQL", "Power BI"} <= set(data["skills_mentioned"])
+    assert data["signals"] == {"door_open": True, "feedback_offered": True, "feedback_declined": False}
+    assert (
+        "Data Analyst" in data["follow_up"]
+        and "Northwind Logistics" in data["follow_up"]
+        and "Dear Priya" in data["follow_up"]
+    )

@@ -106,6 +106,108 @@ def analyse_cli(
     render_analysis(result, Console())
 
 
+@app.command("batch")
+def batch_cli(
+    input: Annotated[
+        Path, typer.Argument(help="Feedback table: .csv, .tsv, .jsonl, .parquet or .xlsx.", show_default=False)
+    ],
+    output: Annotated[
+        Path,
+        typer.Option("--output", "-o", help="Analysed table: .csv, .jsonl, .parquet or .xlsx.", show_default=False),
+    ],
+    text_column: Annotated[
+        Optional[str],
+        typer.Option(
+            "--text-column", "-t", help="Column with the feedback text (guessed when only one column is free text)."
+        ),
+    ] = None,
+    id_column: Annotated[
+        Optional[str], typer.Option("--id-column", help="Column that identifies each row (checked to exist).")
+    ] = None,
+    workers: Annotated[
+        Optional[int],
+        typer.Option(
+            "--workers", "-w", min=1, help="Processes running the model. [default: all cores]", show_default=False
+        ),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
+    model: ModelOpt = MODEL_DIR,
+    actions: ActionsOpt = ACTIONS_PATH,
+) -> None:
+    """Analyse every row of a feedback table into a new table: one output row per input row, in order."""
+    import os
+
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    from .actions import CatalogueError, load_catalogue
+    from .batch import Interrupted, run_batch, summary_dict
+    from .tables import TableError
+
+    if not input.is_file():
+        raise fail(f"input file not found: {input}")
+    try:
+        load_catalogue(actions)
+    except CatalogueError as exc:
+        raise fail(str(exc)) from None
+    if not (model / "config.cfg").exists():
+        raise fail(f"no trained model at {model}; run `analyser train` to build it", EXIT_NO_MODEL)
+    workers = workers or os.cpu_count() or 1
+    show = not quiet and err.is_terminal
+    progress = Progress(
+        TextColumn("[bold]analysing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.fields[rate]} rows/s"),
+        TimeRemainingColumn(),
+        console=err,
+        disable=not show,
+    )
+    task = progress.add_task("rows", total=None, rate="-")
+    started = __import__("time").perf_counter()
+
+    def advance(n: int) -> None:
+        done = progress.tasks[0].completed + n
+        elapsed = __import__("time").perf_counter() - started
+        progress.update(task, advance=n, rate=f"{done / elapsed:,.0f}" if elapsed else "-")
+
+    try:
+        with progress:
+            summary = run_batch(
+                input,
+                output,
+                text_column=text_column,
+                id_column=id_column,
+                workers=workers,
+                model=model,
+                actions=actions,
+                progress=advance,
+                total_callback=lambda total: progress.update(task, total=total),
+            )
+    except TableError as exc:
+        raise fail(str(exc)) from None
+    except Interrupted as exc:
+        raise fail(str(exc), 130) from None
+    if quiet:
+        return
+    info = summary_dict(summary)
+    err.print(
+        f"[bold]{info['rows_read']:,}[/] rows read, [green]{info['analysed']:,}[/] analysed, "
+        f"[red]{info['errors']:,}[/] with errors, {info['needs_review']:,} to review "
+        f"({info['unique_texts']:,} distinct texts, {info['rows_per_second'] or 0:,.0f} rows/s) -> {output}",
+        highlight=False,
+    )
+    if info["reasons"]:
+        err.print("reasons: " + ", ".join(f"{r} {n:,}" for r, n in info["reasons"].items()), highlight=False)
+
+
 @app.command("train")
 def train_cli(
     out: Annotated[Path, typer.Option("--out", help="Where to save the trained model.", file_okay=False)] = MODEL_DIR,

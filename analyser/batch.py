@@ -307,7 +307,9 @@ def _write_chunk(writer: TableWriter, chunk: pd.DataFrame, rows: list[dict], ful
         writer.write(chunk, records)
         return
     extra = pd.DataFrame([{k: v for k, v in row.items() if k != "_analysis"} for row in rows], columns=output_columns())
-    extra = extra.astype({"strengths": "Int64", **dict.fromkeys(load_taxonomy().signals, "boolean"), "needs_review": bool})
+    extra = extra.astype(
+        {"strengths": "Int64", **dict.fromkeys(load_taxonomy().signals, "boolean"), "needs_review": bool}
+    )
     clash = [c for c in extra.columns if c in chunk.columns]
     if clash:
         extra = extra.rename(columns={c: f"{c}_analysis" for c in clash})

@@ -6,38 +6,42 @@ continue a sentence (next line starts in lower case) are not split.
 
 from __future__ import annotations
 
+import numpy
+from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
 _ENDERS = frozenset(".!?:;")
 _BULLETS = frozenset("-*•–·")
+_NOT_START = numpy.array([-1], dtype="int64").astype("uint64")[0]  # spaCy stores "not a sentence start" as -1
 
 
 @Language.component("analyser_segmenter", assigns=["token.is_sent_start"])
 def segment(doc: Doc) -> Doc:
     if not len(doc):
         return doc
-    doc[0].is_sent_start = True
-    for i in range(1, len(doc)):
-        tok, prev = doc[i], doc[i - 1]
+    starts = numpy.full((len(doc), 1), _NOT_START, dtype="uint64")
+    starts[0, 0] = 1
+    j = -1  # index of the last token that is not whitespace
+    for i in range(len(doc)):
+        tok = doc[i]
         if tok.is_space:
-            tok.is_sent_start = False
             continue
-        j = i - 1
-        while j >= 0 and doc[j].is_space:
-            j -= 1
-        gap = doc[j + 1 : i].text + doc[j].whitespace_ if j >= 0 else ""
-        newlines = gap.count("\n")
-        last = doc[j].text if j >= 0 else "."
-        if last[-1] in _ENDERS and (doc[j].is_punct or last in {"?", "!"}) and not prev.like_num:
-            # "e.g." and "Mr." end in a full stop but are tokens of their own, so they are not punct.
-            tok.is_sent_start = (
-                tok.is_title or tok.is_upper or tok.text[0] in _BULLETS or newlines > 0 or not tok.is_alpha
-            )
-        elif newlines >= 2:
-            tok.is_sent_start = True
-        elif newlines == 1:
-            tok.is_sent_start = not tok.is_lower or tok.text[0] in _BULLETS
-        else:
-            tok.is_sent_start = False
-    return doc
+        if i and j >= 0 and _starts_sentence(doc, tok, doc[j], doc[j + 1 : i].text + doc[j].whitespace_):
+            starts[i, 0] = 1
+        j = i
+    # Set all boundaries at once: setting them token by token re-checks the whole doc each time (quadratic).
+    return doc.from_array([SENT_START], starts)
+
+
+def _starts_sentence(doc: Doc, tok, last, gap: str) -> bool:
+    newlines = gap.count("\n")
+    prev = doc[tok.i - 1]
+    if last.text[-1] in _ENDERS and (last.is_punct or last.text in {"?", "!"}) and not prev.like_num:
+        # "e.g." and "Mr." end in a full stop but are tokens of their own, so they are not punct.
+        return tok.is_title or tok.is_upper or tok.text[0] in _BULLETS or newlines > 0 or not tok.is_alpha
+    if newlines >= 2:
+        return True
+    if newlines == 1:
+        return not tok.is_lower or tok.text[0] in _BULLETS
+    return False

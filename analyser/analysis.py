@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import islice
 from pathlib import Path
 
@@ -174,7 +175,7 @@ def _result(doc, raw: str, warnings: list[str], nlp, catalogue) -> Analysis:
         follow_up=draft_follow_up(catalogue, reasons=names, role=role, company=company, contact=find_contact(raw)),
         language=language,
         warnings=warnings,
-        model_version=str(nlp.meta.get("version", "")),
+        model_version=_model_version(nlp),
         text=doc.text,
     )
 
@@ -209,3 +210,9 @@ def _evidence(reason, sents, probs, labels, threshold, praised) -> list[str]:
 def _tidy(text: str) -> str:
     """A sentence as one line: hard-wrapped email lines joined."""
     return " ".join(text.split())
+
+
+@lru_cache(maxsize=4)
+def _model_version(nlp) -> str:
+    # nlp.meta rebuilds its label lists on every access: read it once per pipeline.
+    return str(nlp.meta.get("version", ""))

@@ -8,6 +8,7 @@ from functools import lru_cache
 
 from .config import DATA_DIR
 
+SAMPLE_CHARS = 2000  # enough words to tell; long texts are not read to the end
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
@@ -21,7 +22,7 @@ def _settings() -> tuple[frozenset[str], float, int]:
 def detect_language(text: str) -> str:
     """ISO 639-1 code of the text's language; 'en' for texts too short to tell."""
     words, min_share, min_words = _settings()
-    tokens = [w.lower() for w in _WORD.findall(text[:5000])]
+    tokens = [w.lower() for w in _WORD.findall(text[:SAMPLE_CHARS])]
     if len(tokens) < min_words:
         return "en"
     if sum(t in words for t in tokens) / len(tokens) >= min_share:

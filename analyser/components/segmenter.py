@@ -22,21 +22,22 @@ def segment(doc: Doc) -> Doc:
         return doc
     starts = numpy.full((len(doc), 1), _NOT_START, dtype="uint64")
     starts[0, 0] = 1
-    j = -1  # index of the last token that is not whitespace
-    for i in range(len(doc)):
-        tok = doc[i]
+    last = None  # the last token that is not whitespace
+    prev = None  # the token just before this one
+    newlines = 0  # line breaks since `last`
+    for tok in doc:
         if tok.is_space:
-            continue
-        if i and j >= 0 and _starts_sentence(doc, tok, doc[j], doc[j + 1 : i].text + doc[j].whitespace_):
-            starts[i, 0] = 1
-        j = i
+            newlines += tok.text.count("\n")
+        else:
+            if last is not None and _starts_sentence(tok, last, prev, newlines + last.whitespace_.count("\n")):
+                starts[tok.i, 0] = 1
+            last, newlines = tok, 0
+        prev = tok
     # Set all boundaries at once: setting them token by token re-checks the whole doc each time (quadratic).
     return doc.from_array([SENT_START], starts)
 
 
-def _starts_sentence(doc: Doc, tok, last, gap: str) -> bool:
-    newlines = gap.count("\n")
-    prev = doc[tok.i - 1]
+def _starts_sentence(tok, last, prev, newlines: int) -> bool:
     if last.text[-1] in _ENDERS and (last.is_punct or last.text in {"?", "!"}) and not prev.like_num:
         # "e.g." and "Mr." end in a full stop but are tokens of their own, so they are not punct.
         return tok.is_title or tok.is_upper or tok.text[0] in _BULLETS or newlines > 0 or not tok.is_alpha

@@ -208,6 +208,110 @@ def batch_cli(
         err.print("reasons: " + ", ".join(f"{r} {n:,}" for r, n in info["reasons"].items()), highlight=False)
 
 
+@app.command("trends")
+def trends_cli(
+    input: Annotated[
+        Path, typer.Argument(help="A `batch` output, or a raw feedback table (analysed first).", show_default=False)
+    ],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="The report: one self-contained .html file.", show_default=False)
+    ],
+    date_column: Annotated[
+        Optional[str], typer.Option("--date-column", help="Date column (default: a column named date, sent, ...).")
+    ] = None,
+    by: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "--by",
+            help="Columns to break reasons down by; repeat or comma-separate. [default: sector, stage, employer, cohort when present]",
+        ),
+    ] = None,
+    freq: Annotated[
+        str, typer.Option("--freq", help="Period for the time view: M (month), Q (quarter) or Y (year).")
+    ] = "M",
+    min_group: Annotated[
+        int, typer.Option("--min-group", min=1, help="Groups smaller than this are shown as '<N'.")
+    ] = 5,
+    csv_dir: Annotated[
+        Optional[Path],
+        typer.Option("--csv", help="Also write the aggregated tables as CSV files here.", file_okay=False),
+    ] = None,
+    text_column: Annotated[
+        Optional[str], typer.Option("--text-column", "-t", help="Feedback column, for a raw file.")
+    ] = None,
+    workers: Annotated[
+        Optional[int],
+        typer.Option(
+            "--workers", "-w", min=1, help="Processes for a raw file. [default: all cores]", show_default=False
+        ),
+    ] = None,
+    model: ModelOpt = MODEL_DIR,
+) -> None:
+    """Trends across many rejections for careers advisers: one offline HTML report, small groups suppressed."""
+    import os
+
+    from rich.table import Table
+
+    from .tables import TableError
+    from .trends import aggregate, load_rows
+    from .trends_report import write_report
+
+    if not input.is_file():
+        raise fail(f"input file not found: {input}")
+    if output.suffix.lower() not in (".html", ".htm"):
+        raise fail(f"--output must be an .html file, got '{output.name}'")
+    columns = [c.strip() for item in by or [] for c in item.split(",") if c.strip()]
+    freq = freq.upper()
+    if freq not in ("M", "Q", "Y"):
+        raise fail(f"--freq must be M, Q or Y, got '{freq}'")
+    try:
+        rows = load_rows(input, text_column=text_column, workers=workers or os.cpu_count() or 1, model=model)
+        trends = aggregate(
+            rows,
+            date_column=date_column,
+            by=columns,
+            freq=freq,
+            min_group=min_group,
+            model_version=_model_version(model),
+        )
+        write_report(trends, output)
+        if csv_dir is not None:
+            csv_dir.mkdir(parents=True, exist_ok=True)
+            for name, df in trends.tables().items():
+                df.to_csv(csv_dir / f"{name}.csv", index=False)
+    except TableError as exc:
+        raise fail(str(exc)) from None
+    h = trends.headline
+    err.print(
+        f"[bold]{h['analysed']:,}[/] rejections analysed ({h['excluded']:,} excluded){' from ' + h['date_from'] + ' to ' + h['date_to'] if h['date_from'] else ''}",
+        highlight=False,
+    )
+    table = Table(title="Reasons overall", title_justify="left")
+    for col in ("reason", "rejections", "share", "95% interval"):
+        table.add_column(col, justify="left" if col == "reason" else "right")
+    for row in trends.overall.to_dict("records"):
+        share = "" if row["share"] is None else f"{row['share']:.0%}"
+        ci = "" if row["share"] is None else f"{row['ci_low']:.0%}-{row['ci_high']:.0%}"
+        table.add_row(row["reason"], str(row["count"]), share, ci)
+    err.print(table)
+    sig = trends.changes[trends.changes["significant"]] if len(trends.changes) else trends.changes
+    for c in sig.to_dict("records") if len(sig) else []:
+        err.print(
+            f"significant change ({c['group']}): {c['reason']} {c['direction']} from {c['share_from']:.0%} ({c['from']}) to {c['share_to']:.0%} ({c['to']})",
+            highlight=False,
+        )
+    err.print(f"report: {output}" + (f"; tables: {csv_dir}" if csv_dir else ""), highlight=False)
+
+
+def _model_version(model: Path) -> str:
+    import json as _json
+
+    try:
+        return str(_json.loads((model / "meta.json").read_text())["version"])
+    except (OSError, ValueError, KeyError):
+        return ""
+
+
 @app.command("train")
 def train_cli(
     out: Annotated[Path, typer.Option("--out", help="Where to save the trained model.", file_okay=False)] = MODEL_DIR,

@@ -123,6 +123,8 @@ def evaluate_items(items: list[Labelled], *, model: Path = MODEL_DIR) -> dict:
             "worst_errors": errors[:WORST],
             "n_errors": len(errors),
             "predictions": [sorted(p) for p in preds],
+            "gold": [sorted(i.reasons) for i in items],
+            "scores": [None if isinstance(r, Exception) else r.scores for r in results],
         }
     )
     return metrics

@@ -56,3 +56,21 @@ def best_threshold(scores: Sequence[float], truth: Sequence[bool], grid=None) ->
     best = max(f for f, _ in results)
     ties = [t for f, t in results if f == best]
     return ties[len(ties) // 2], best
+
+
+def bootstrap_f1(
+    gold: Sequence[set[str]], pred: Sequence[set[str]], reasons: Sequence[str], *, n: int = 1000, seed: int = 0
+) -> dict[str, tuple[float, float]]:
+    """95% percentile bootstrap interval of each reason's F1 (and of macro-F1), resampling documents."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    idx = np.arange(len(gold))
+    samples: dict[str, list[float]] = {r: [] for r in [*reasons, "macro"]}
+    for _ in range(n):
+        pick = rng.choice(idx, size=len(idx), replace=True)
+        m = reason_metrics([gold[i] for i in pick], [pred[i] for i in pick], reasons)
+        for r in reasons:
+            samples[r].append(m["per_reason"][r]["f1"])
+        samples["macro"].append(m["macro_f1"])
+    return {r: (float(np.percentile(v, 2.5)), float(np.percentile(v, 97.5))) for r, v in samples.items()}

@@ -138,8 +138,11 @@ def checksum(paths: list[Path]) -> str:
     return h.hexdigest()[:16]
 
 
-def fit_model(train_docs: list[Document], dev_docs: list[Document], *, seed: int = SEED, log=print):
-    """Fit on train, select C and weighting and tune thresholds on dev; return the pipeline and its meta."""
+def fit_model(train_docs: list[Document], dev_docs: list[Document], *, seed: int = SEED, log=print, grid=None):
+    """Fit on train, select C and weighting and tune thresholds on dev; return the pipeline and its meta.
+
+    `grid` is a list of (C, class_weight) to try; by default every combination of C_GRID and WEIGHTING.
+    """
     from .pipeline import build_pipeline
 
     tax = load_taxonomy()
@@ -154,18 +157,15 @@ def fit_model(train_docs: list[Document], dev_docs: list[Document], *, seed: int
 
     clf = nlp.add_pipe("analyser_reasons", name="reasons")
     candidates = []
-    for cw in WEIGHTING:
-        for C in C_GRID:
-            coef, intercept = fit_weights(X, Y, C=C, class_weight=cw, seed=seed)
-            clf.set_weights(labels, vocab, coef, intercept)
-            top = doc_top_scores(clf, dev_p)
-            thresholds = tune_thresholds(top, dev_p, labels, reasons)
-            preds = predict_reasons(top, labels, thresholds, tax.none_reason)
-            m = reason_metrics([p.reasons for p in dev_p], preds, tax.reason_names)
-            candidates.append(
-                {"C": C, "class_weight": cw, "dev_macro_f1": m["macro_f1"], "dev_micro_f1": m["micro_f1"]}
-            )
-            log(f"  C={C:<5} weighting={cw!s:<9} dev macro-F1 {m['macro_f1']:.3f} micro-F1 {m['micro_f1']:.3f}")
+    for C, cw in grid or [(C, cw) for cw in WEIGHTING for C in C_GRID]:
+        coef, intercept = fit_weights(X, Y, C=C, class_weight=cw, seed=seed)
+        clf.set_weights(labels, vocab, coef, intercept)
+        top = doc_top_scores(clf, dev_p)
+        thresholds = tune_thresholds(top, dev_p, labels, reasons)
+        preds = predict_reasons(top, labels, thresholds, tax.none_reason)
+        m = reason_metrics([p.reasons for p in dev_p], preds, tax.reason_names)
+        candidates.append({"C": C, "class_weight": cw, "dev_macro_f1": m["macro_f1"], "dev_micro_f1": m["micro_f1"]})
+        log(f"  C={C:<5} weighting={cw!s:<9} dev macro-F1 {m['macro_f1']:.3f} micro-F1 {m['micro_f1']:.3f}")
     best = max(candidates, key=lambda c: (round(c["dev_macro_f1"], 6), c["dev_micro_f1"]))
     coef, intercept = fit_weights(X, Y, C=best["C"], class_weight=best["class_weight"], seed=seed)
     clf.set_weights(labels, vocab, coef, intercept)
@@ -215,3 +215,39 @@ def _lib_versions() -> dict[str, str]:
     import spacy
 
     return {"spacy": spacy.__version__, "scikit-learn": sklearn.__version__, "numpy": np.__version__}
+
+
+def learning_curve(
+    fractions=(0.25, 0.5, 0.75, 1.0), *, seed: int = SEED, labelled_dir: Path = LABELLED_DIR
+) -> list[dict]:
+    """Test macro-F1 when training on growing random shares of the training documents (selected C and weighting)."""
+    import json
+    import random
+    import tempfile
+
+    from .evaluate import Labelled, evaluate_items
+    from .pipeline import load_pipeline
+
+    shipped = json.loads((MODEL_DIR / "meta.json").read_text())["analyser"]["selected"]
+    selected = (shipped["C"], shipped["class_weight"])
+    train_docs, dev_docs = load_split("train", labelled_dir), load_split("dev", labelled_dir)
+    test = [Labelled(d.text, set(d.reasons), id=d.id) for d in load_split("test", labelled_dir)]
+    order = list(train_docs)
+    random.Random(seed).shuffle(order)
+    rows = []
+    for frac in fractions:
+        subset = order[: max(20, int(len(order) * frac))]
+        nlp, meta = fit_model(subset, dev_docs, seed=seed, log=lambda *a: None, grid=[selected])
+        with tempfile.TemporaryDirectory() as tmp:
+            nlp.to_disk(tmp)
+            m = evaluate_items(test, model=Path(tmp))
+            load_pipeline.cache_clear()
+        rows.append(
+            {
+                "fraction": frac,
+                "documents": len(subset),
+                "dev_macro_f1": meta["dev"]["macro_f1"],
+                "test_macro_f1": m["macro_f1"],
+            }
+        )
+    return rows

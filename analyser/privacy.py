@@ -1,0 +1,42 @@
+"""Keep students' personal data out of shared reports: redact quotes and suppress small groups."""
+
+from __future__ import annotations
+
+import re
+
+_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+_URL = re.compile(
+    r"\b(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|co\.uk|ac\.uk|gov\.uk|io|edu)(?:/\S*)?", re.I
+)
+_PHONE = re.compile(r"(?<!\w)(?:\+?\d[\d\s().-]{7,}\d)(?!\w)")
+_NAME = r"[A-Z][a-zA-Z'’-]+(?:[ \t]+[A-Z][a-zA-Z'’-]+){0,2}"
+_GREETING = re.compile(
+    rf"\b(Dear|Hi|Hello|Hey|Morning|Afternoon|Good (?:morning|afternoon|evening)|Thanks|Thank you),?\s+(?:(?:Mr|Mrs|Ms|Miss|Dr|Prof)\.?\s+)?({_NAME})(?=\s*[,!.:\n]|\s*$)"
+)
+_SIGN_OFF = re.compile(
+    rf"((?:Kind|Best|Warm|Many)?\s*(?:regards|wishes|thanks)|Sincerely|Yours sincerely|Yours faithfully|Cheers|Best)\s*,?\s*\n+\s*({_NAME})\b",
+    re.I,
+)
+_NOT_NAMES = frozenset({"The", "Team", "Talent", "Recruitment", "Hiring", "HR", "People", "We", "I", "Thank", "Thanks"})
+REDACTED = "[name]"
+
+
+def redact(text: str) -> str:
+    """The text with email addresses, phone numbers, URLs and people's names in greetings and sign-offs replaced."""
+    text = _EMAIL.sub("[email]", text)
+    text = _URL.sub("[link]", text)
+    text = _PHONE.sub("[phone]", text)
+    text = _GREETING.sub(
+        lambda m: m.group(0) if m.group(2).split()[0] in _NOT_NAMES else m.group(0).replace(m.group(2), REDACTED), text
+    )
+    text = _SIGN_OFF.sub(
+        lambda m: m.group(0) if m.group(2).split()[0] in _NOT_NAMES else m.group(0).replace(m.group(2), REDACTED), text
+    )
+    return text
+
+
+def suppress(count: int | None, min_group: int) -> str:
+    """A count as shown in a shared report: '<N' when it is below the minimum group size."""
+    if count is None:
+        return ""
+    return f"<{min_group}" if count < min_group else f"{count:,}"

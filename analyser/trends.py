@@ -1,0 +1,424 @@
+"""Trends across many analysed rejections, for careers advisers: tables with counts, shares and 95% Wilson intervals,
+changes between periods flagged only when significant, and small groups suppressed.
+
+`aggregate()` returns plain DataFrames (the numbers in the report and in --csv); `analyser.trends_report` draws them.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .privacy import redact, suppress
+from .tables import TableError, read_table
+from .taxonomy import load_taxonomy
+
+ROLE_NAMES = {
+    "date": ("date", "sent", "sent_date", "received", "received_date", "decision_date", "rejection_date", "timestamp"),
+    "employer": ("employer", "company", "organisation", "organization", "firm"),
+    "sector": ("sector", "industry"),
+    "stage": ("stage", "application_stage"),
+    "cohort": ("cohort", "course", "programme", "program", "degree", "year_group"),
+    "student": ("student_id", "student", "studentid", "learner_id", "candidate_id"),
+}
+FREQS = {"M": "M", "Q": "Q", "Y": "Y"}
+ALPHA = 0.05
+MAX_QUOTES = 3
+
+
+@dataclass
+class Trends:
+    """Everything the report shows, as data."""
+
+    headline: dict
+    overall: pd.DataFrame
+    over_time: pd.DataFrame
+    changes: pd.DataFrame
+    segments: dict[str, pd.DataFrame]
+    skills: pd.DataFrame
+    employers: pd.DataFrame
+    strengths: pd.DataFrame
+    actions: pd.DataFrame
+    quotes: dict[str, list[str]]
+    methods: dict
+    min_group: int
+    roles: dict[str, str] = field(default_factory=dict)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        out = {
+            "overall": self.overall,
+            "over_time": self.over_time,
+            "changes": self.changes,
+            "skills": self.skills,
+            "employers": self.employers,
+            "strengths": self.strengths,
+            "actions": self.actions,
+            "headline": pd.DataFrame([self.headline]),
+        }
+        out.update({f"by_{name}": df for name, df in self.segments.items()})
+        return out
+
+
+# -- statistics ------------------------------------------------------------------------------------------------------
+def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """95% Wilson score interval for k successes in n trials."""
+    if n == 0:
+        return (0.0, 0.0)
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def two_proportion_p(k1: int, n1: int, k2: int, n2: int) -> float:
+    """Two-sided p-value of the pooled two-proportion z-test."""
+    if not n1 or not n2:
+        return 1.0
+    pooled = (k1 + k2) / (n1 + n2)
+    se = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+    if se == 0:
+        return 1.0
+    z = (k1 / n1 - k2 / n2) / se
+    return math.erfc(abs(z) / math.sqrt(2))
+
+
+def holm(pvalues: list[float]) -> list[float]:
+    """Holm-Bonferroni adjusted p-values, in the input order."""
+    order = sorted(range(len(pvalues)), key=lambda i: pvalues[i])
+    adjusted = [1.0] * len(pvalues)
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (len(pvalues) - rank) * pvalues[i]))
+        adjusted[i] = running
+    return adjusted
+
+
+# -- loading ---------------------------------------------------------------------------------------------------------
+def is_analysed(columns) -> bool:
+    cols = set(map(str, columns))
+    return {"reasons", "error", "score_unspecified"} <= cols or {"analysis", "error"} <= cols
+
+
+def load_rows(path: Path, *, text_column: str | None = None, workers: int = 1, model=None) -> pd.DataFrame:
+    """The analysed rows of a batch output, or of a raw feedback file analysed now (same options as batch)."""
+    path = Path(path)
+    frames = list(read_table(path, chunk_rows=50_000))
+    if not frames:
+        raise TableError(f"{path.name} has no rows")
+    df = pd.concat(frames, ignore_index=True)
+    df.columns = [str(c) for c in df.columns]
+    if not is_analysed(df.columns):
+        from .batch import run_batch
+
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / "analysed.jsonl"
+            kwargs = {"model": model} if model else {}
+            run_batch(path, out, text_column=text_column, workers=workers, **kwargs)
+            df = pd.concat(read_table(out, chunk_rows=50_000), ignore_index=True)
+    if "analysis" in df.columns:
+        df = _flatten_jsonl(df)
+    return df
+
+
+def _flatten_jsonl(df: pd.DataFrame) -> pd.DataFrame:
+    """Batch JSONL rows (input columns + an `analysis` object) as the batch CSV's columns, plus evidence and aspects."""
+    tax = load_taxonomy()
+    rows = []
+    for a in df["analysis"]:
+        if not isinstance(a, dict):
+            rows.append(
+                {
+                    "reasons": "",
+                    "stage_analysis": "",
+                    "door_open": None,
+                    "feedback_offered": None,
+                    "feedback_declined": None,
+                    "skills_mentioned": "",
+                    "actions": "",
+                    "strength_aspects": "",
+                    "evidence": "{}",
+                }
+            )
+            continue
+        rows.append(
+            {
+                "reasons": ";".join(r["reason"] for r in a["reasons"]),
+                "stage_analysis": a["stage"],
+                **{s: a["signals"][s] for s in tax.signals},
+                "skills_mentioned": ";".join(a["skills_mentioned"]),
+                "actions": ";".join(x["title"] for x in a["actions"]),
+                "strength_aspects": ";".join(s["aspect"] for s in a["strengths"]),
+                "evidence": json.dumps({r["reason"]: r["evidence"] for r in a["reasons"]}),
+            }
+        )
+    flat = pd.DataFrame(rows, index=df.index)
+    base = df.drop(columns=["analysis"])
+    base = base.drop(columns=[c for c in flat.columns if c in base.columns and c != "stage_analysis"], errors="ignore")
+    out = pd.concat([base, flat], axis=1)
+    if "stage" not in base.columns:
+        out = out.rename(columns={"stage_analysis": "stage"})
+    return out
+
+
+def find_roles(columns, *, date_column: str | None, by: list[str]) -> dict[str, str]:
+    """Which input column plays each optional role; named columns that do not exist are an error listing the columns."""
+    cols = [str(c) for c in columns]
+    for name in [date_column, *by]:
+        if name is not None and name not in cols:
+            raise TableError(f"column '{name}' not found; columns are: {', '.join(cols)}")
+    lower = {c.lower(): c for c in cols}
+    roles = {}
+    for role, names in ROLE_NAMES.items():
+        found = next((lower[n] for n in names if n in lower), None)
+        if found:
+            roles[role] = found
+    if date_column:
+        roles["date"] = date_column
+    return roles
+
+
+# -- aggregation -----------------------------------------------------------------------------------------------------
+def _split(cell) -> list[str]:
+    return [x for x in str(cell).split(";") if x] if isinstance(cell, str) else []
+
+
+def _truthy(v) -> bool:
+    return (
+        v is True
+        or (isinstance(v, str) and v.strip().lower() == "true")
+        or (not isinstance(v, str) and bool(v) and v == v and v is not None)
+    )
+
+
+def _group_size(df: pd.DataFrame, student: str | None) -> int:
+    return int(df[student].nunique()) if student else len(df)
+
+
+def _shares(df: pd.DataFrame, reasons: list[str], student: str | None, min_group: int) -> dict:
+    """Per reason: count, share and Wilson interval; counts and shares withheld when the group is too small."""
+    n = len(df)
+    size = _group_size(df, student)
+    row = {"rows": suppress(n, min_group) if size < min_group else n, "students": suppress(size, min_group)}
+    small = size < min_group
+    for r in reasons:
+        k = int(df["_reasons"].map(lambda rs, r=r: r in rs).sum())
+        lo, hi = wilson(k, n)
+        row[f"{r}_count"] = suppress(k, min_group) if small or k < min_group else k
+        row[f"{r}_share"] = None if small else round(k / n, 4) if n else None
+        row[f"{r}_ci_low"] = None if small else round(lo, 4)
+        row[f"{r}_ci_high"] = None if small else round(hi, 4)
+    return row
+
+
+def aggregate(
+    df: pd.DataFrame,
+    *,
+    date_column: str | None = None,
+    by: list[str] | None = None,
+    freq: str = "M",
+    min_group: int = 5,
+    model_version: str = "",
+) -> Trends:
+    """All the report's numbers from analysed rows."""
+    tax = load_taxonomy()
+    by = list(by or [])
+    if freq not in FREQS:
+        raise TableError(f"--freq must be one of {', '.join(FREQS)}")
+    roles = find_roles(df.columns, date_column=date_column, by=by)
+    student = roles.get("student")
+    reasons = list(tax.reason_names)
+    total = len(df)
+    errors = df["error"].fillna("").astype(str) if "error" in df.columns else pd.Series([""] * total)
+    ok = df[errors.str.len() == 0].copy()
+    ok["_reasons"] = ok["reasons"].map(lambda c: set(_split(c)))
+    excluded = errors[errors.str.len() > 0].value_counts().to_dict()
+
+    dates = None
+    if "date" in roles:
+        dates = pd.to_datetime(ok[roles["date"]], errors="coerce", dayfirst=False, format="mixed")
+        bad_dates = int(dates.isna().sum())
+        ok["_period"] = dates.dt.to_period(FREQS[freq]).astype(str)
+    else:
+        bad_dates = 0
+
+    overall = pd.DataFrame([{"reason": r, **_reason_row(ok, r, student, min_group)} for r in reasons])
+    segment_columns = by or [roles[k] for k in ("sector", "stage", "employer", "cohort") if k in roles]
+    over_time, changes = (
+        _over_time(ok, reasons, student, min_group, segment_columns)
+        if dates is not None
+        else (pd.DataFrame(), pd.DataFrame())
+    )
+    segments = {}
+    for col in segment_columns:
+        segments[col] = pd.DataFrame(
+            [
+                {col: str(g), **_shares(part, reasons, student, min_group)}
+                for g, part in ok.groupby(ok[col].astype(str), sort=True)
+            ]
+        )
+    skills = _counts(ok["skills_mentioned"] if "skills_mentioned" in ok else pd.Series(dtype=str), "skill", min_group)
+    actions = _counts(ok["actions"] if "actions" in ok else pd.Series(dtype=str), "action", min_group)
+    if "strength_aspects" in ok.columns:
+        strengths = _counts(ok["strength_aspects"], "aspect", min_group)
+    else:
+        praised = int(pd.to_numeric(ok.get("strengths", pd.Series(dtype=float)), errors="coerce").fillna(0).gt(0).sum())
+        strengths = pd.DataFrame(
+            [{"aspect": "any (aspects are in JSONL batch output)", "count": suppress(praised, min_group)}]
+        )
+    employers = _employers(ok, roles.get("employer"), student, min_group)
+    quotes = _quotes(ok, reasons) if "evidence" in ok.columns else {}
+    size = _group_size(ok, student)
+    headline = {
+        "rows": total,
+        "analysed": len(ok),
+        "excluded": total - len(ok),
+        "students": suppress(size, min_group) if student else "",
+        "no_reason_share": round(float(ok["_reasons"].map(lambda s: s == {tax.none_reason}).mean()), 4)
+        if len(ok)
+        else None,
+        "door_open_share": round(float(ok["door_open"].map(_truthy).mean()), 4)
+        if len(ok) and "door_open" in ok
+        else None,
+        "date_from": str(dates.min().date()) if dates is not None and dates.notna().any() else "",
+        "date_to": str(dates.max().date()) if dates is not None and dates.notna().any() else "",
+    }
+    methods = {
+        "model_version": model_version,
+        "rows": total,
+        "analysed": len(ok),
+        "excluded": excluded,
+        "rows_without_a_readable_date": bad_dates,
+        "frequency": freq,
+        "min_group": min_group,
+        "groups_counted_by": "distinct students" if student else "rows (no student id column)",
+        "test": f"two-proportion z-tests between consecutive periods, and between the first and last period overall and within "
+        f"each group, Holm-corrected together across {len(changes)} comparisons, alpha {ALPHA}",
+    }
+    return Trends(
+        headline,
+        overall,
+        over_time,
+        changes,
+        segments,
+        skills,
+        employers,
+        strengths,
+        actions,
+        quotes,
+        methods,
+        min_group,
+        roles,
+    )
+
+
+def _reason_row(ok: pd.DataFrame, reason: str, student, min_group: int) -> dict:
+    n = len(ok)
+    part = ok[ok["_reasons"].map(lambda rs: reason in rs)]
+    k = len(part)
+    size = _group_size(part, student)
+    lo, hi = wilson(k, n)
+    small = size < min_group
+    return {
+        "count": suppress(k, min_group) if small else k,
+        "share": None if small else round(k / n, 4) if n else None,
+        "ci_low": None if small else round(lo, 4),
+        "ci_high": None if small else round(hi, 4),
+    }
+
+
+def _compare(ok, group: str, a: str, b: str, reasons, student, min_group) -> list[dict]:
+    """Tests of each reason's share between periods a and b within one group (none when either is too small)."""
+    pa, pb = ok[ok["_period"] == a], ok[ok["_period"] == b]
+    if _group_size(pa, student) < min_group or _group_size(pb, student) < min_group:
+        return []
+    tests = []
+    for r in reasons:
+        ka = int(pa["_reasons"].map(lambda rs, r=r: r in rs).sum())
+        kb = int(pb["_reasons"].map(lambda rs, r=r: r in rs).sum())
+        tests.append(
+            {
+                "group": group,
+                "reason": r,
+                "from": a,
+                "to": b,
+                "share_from": round(ka / len(pa), 4),
+                "share_to": round(kb / len(pb), 4),
+                "p_value": two_proportion_p(ka, len(pa), kb, len(pb)),
+            }
+        )
+    return tests
+
+
+def _over_time(ok, reasons, student, min_group, segment_columns=()):
+    """Shares per period; tests between consecutive periods, and first against last period overall and within each
+    segment group (a slow drift shows there), all Holm-corrected together."""
+    rows, tests = [], []
+    periods = sorted(p for p in ok["_period"].dropna().unique() if p != "NaT")
+    for p in periods:
+        part = ok[ok["_period"] == p]
+        rows.append({"period": p, **_shares(part, reasons, student, min_group)})
+    for a, b in zip(periods, periods[1:]):
+        tests += _compare(ok, "all", a, b, reasons, student, min_group)
+    if len(periods) > 2:
+        tests += _compare(ok, "all", periods[0], periods[-1], reasons, student, min_group)
+        for col in segment_columns:
+            for g, part in ok.groupby(ok[col].astype(str)):
+                tests += _compare(part, f"{col}: {g}", periods[0], periods[-1], reasons, student, min_group)
+    changes = pd.DataFrame(tests)
+    if len(changes):
+        changes["p_adjusted"] = holm(changes["p_value"].tolist())
+        changes["significant"] = changes["p_adjusted"] < ALPHA
+        changes["direction"] = (changes["share_to"] > changes["share_from"]).map({True: "up", False: "down"})
+    return pd.DataFrame(rows), changes
+
+
+def _counts(series: pd.Series, name: str, min_group: int, top: int = 20) -> pd.DataFrame:
+    counts = series.map(_split).explode().dropna().value_counts()
+    rows = [{name: k, "count": suppress(int(v), min_group)} for k, v in counts.head(top).items()]
+    return pd.DataFrame(rows, columns=[name, "count"])
+
+
+def _employers(ok, column, student, min_group):
+    if not column:
+        return pd.DataFrame()
+    tax = load_taxonomy()
+    rows = []
+    for name, part in ok.groupby(ok[column].astype(str)):
+        size = _group_size(part, student)
+        small = size < min_group
+        no_reason = float(part["_reasons"].map(lambda s: s == {tax.none_reason}).mean())
+        door = float(part["door_open"].map(_truthy).mean()) if "door_open" in part else None
+        rows.append(
+            {
+                "employer": name,
+                "students" if student else "rows": suppress(size, min_group),
+                "no_reason_share": None if small else round(no_reason, 4),
+                "door_open_share": None if small or door is None else round(door, 4),
+            }
+        )
+    df = pd.DataFrame(rows)
+    if len(df):
+        df = df.sort_values(["no_reason_share", "employer"], ascending=[False, True], na_position="last").reset_index(
+            drop=True
+        )
+    return df
+
+
+def _quotes(ok, reasons) -> dict[str, list[str]]:
+    """A few short, redacted evidence sentences per reason."""
+    found: dict[str, list[str]] = {}
+    for cell in ok["evidence"]:
+        try:
+            ev = json.loads(cell) if isinstance(cell, str) else {}
+        except json.JSONDecodeError:
+            continue
+        for reason, sentences in ev.items():
+            found.setdefault(reason, []).extend(s for s in sentences if 45 <= len(s) <= 220)
+    return {
+        r: [redact(s) for s in sorted(set(found.get(r, [])), key=len)[:MAX_QUOTES]] for r in reasons if found.get(r)
+    }

@@ -145,7 +145,9 @@ def analyse_texts(texts: list[str], model: str, actions: str | None, full: bool)
     # helps within it (per text it cost about 20% of throughput).
     with load_pipeline(Path(model)).memory_zone():
         for result in analyse_many(texts, timings=timings, **kwargs):
-            rows.append(error_row(str(result)) if isinstance(result, InputError) else row_from_analysis(result, full=full))
+            rows.append(
+                error_row(str(result)) if isinstance(result, InputError) else row_from_analysis(result, full=full)
+            )
     return rows, timings
 
 

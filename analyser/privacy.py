@@ -35,8 +35,6 @@ def redact(text: str) -> str:
     return text
 
 
-def suppress(count: int | None, min_group: int) -> str:
-    """A count as shown in a shared report: '<N' when it is below the minimum group size."""
-    if count is None:
-        return ""
-    return f"<{min_group}" if count < min_group else f"{count:,}"
+def suppress(count: int, min_group: int) -> int | str:
+    """A count as it may be shared: the number itself, or '<N' when it is below the minimum group size."""
+    return f"<{min_group}" if count < min_group else int(count)

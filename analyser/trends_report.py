@@ -20,10 +20,11 @@ def _svg(fig) -> str:
     import matplotlib.pyplot as plt
 
     buf = io.StringIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight")
+    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
     plt.close(fig)
     svg = buf.getvalue()
     svg = svg[svg.index("<svg") :]
+    svg = re.sub(r"<metadata>.*?</metadata>", "", svg, flags=re.S)
     # width/height from the viewBox only, so the chart scales with the page
     return re.sub(r'<svg([^>]*?) width="[^"]*" height="[^"]*"', r'<svg\1 role="img"', svg, count=1)
 
@@ -139,6 +140,9 @@ def render(t: Trends) -> str:
 
     env = Environment(loader=PackageLoader("analyser", "templates"), autoescape=select_autoescape(["html", "j2"]))
     env.filters["pct"] = lambda v: "" if v is None or v != v else f"{v:.0%}"
+    # a share is missing only when its group is too small to show
+    env.filters["share"] = lambda v: f"<{t.min_group}" if v is None or v != v else f"{v:.0%}"
+    env.filters["num"] = lambda v: f"{v:,}" if isinstance(v, int) else str(v)
     tax = load_taxonomy()
     charts = {
         "overall": Markup(chart_overall(t)),

@@ -1,0 +1,166 @@
+"""Trends: exact numbers on a small file with known counts, suppression, redaction, escaping, and the report in a browser."""
+
+import json
+import shutil
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from analyser.cli import app
+from analyser.privacy import redact
+from analyser.tables import TableError
+from analyser.trends import aggregate, holm, two_proportion_p, wilson
+from analyser.trends_report import render
+
+runner = CliRunner()
+
+
+def analysed_rows() -> pd.DataFrame:
+    """A batch-output-shaped table with known reasons: 20 rows in Jan, 20 in Feb; 12 students at Acme, 3 at Tiny."""
+    rows = []
+    for i in range(40):
+        month = "2026-01" if i < 20 else "2026-02"
+        employer = "Tiny Ltd" if i < 3 else "Acme <script>alert(1)</script>"
+        reasons = (
+            "skills"
+            if i % 4 == 0
+            else "unspecified"
+            if i % 4 == 1
+            else "experience;skills"
+            if i % 4 == 2
+            else "logistics"
+        )
+        rows.append(
+            {
+                "student_id": f"STU{i:03d}",
+                "date": f"{month}-{(i % 20) + 1:02d}",
+                "employer": employer,
+                "sector": "Tech" if i % 2 else "Health",
+                "feedback": "x",
+                "reasons": reasons,
+                "score_unspecified": 0.1,
+                "door_open": i % 5 == 0,
+                "skills_mentioned": "SQL;Python" if i % 4 == 0 else "",
+                "actions": "Practise SQL",
+                "strengths": 1 if i % 3 == 0 else 0,
+                "error": "empty cell" if i == 39 else "",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def test_statistics_helpers():
+    lo, hi = wilson(5, 10)
+    assert round(lo, 4) == 0.2366 and round(hi, 4) == 0.7634
+    assert wilson(0, 0) == (0.0, 0.0)
+    assert two_proportion_p(10, 100, 10, 100) == 1.0
+    assert two_proportion_p(10, 100, 40, 100) < 0.001
+    assert holm([0.01, 0.04, 0.03]) == [0.03, 0.06, 0.06]
+
+
+def test_known_counts_are_exact():
+    t = aggregate(analysed_rows(), by=["sector", "employer"], min_group=5)
+    assert t.headline["rows"] == 40 and t.headline["analysed"] == 39 and t.headline["excluded"] == 1
+    overall = t.overall.set_index("reason")
+    # rows 0..38: i%4==0 -> skills (10), ==2 -> experience+skills (10), ==1 -> unspecified (10), ==3 -> logistics (9)
+    assert overall.loc["skills", "count"] == 20 and overall.loc["skills", "share"] == round(20 / 39, 4)
+    assert overall.loc["experience", "count"] == 10 and overall.loc["logistics", "count"] == 9
+    lo, hi = wilson(20, 39)
+    assert overall.loc["skills", "ci_low"] == round(lo, 4) and overall.loc["skills", "ci_high"] == round(hi, 4)
+    assert list(t.over_time["period"]) == ["2026-01", "2026-02"]
+    assert list(t.over_time["rows"]) == [20, 19]
+    assert t.methods["excluded"] == {"empty cell": 1}
+    skills = dict(zip(t.skills["skill"], t.skills["count"]))
+    assert skills == {"SQL": 10, "Python": 10}
+
+
+def test_small_groups_are_shown_as_less_than_n_never_as_a_number():
+    t = aggregate(analysed_rows(), by=["employer"], min_group=5)
+    tiny = t.segments["employer"].set_index("employer").loc["Tiny Ltd"]
+    assert tiny["students"] == "<5" and tiny["rows"] == "<5"
+    assert all(pd.isna(tiny[f"{r}_share"]) for r in ("skills", "experience", "unspecified"))
+    emp = t.employers.set_index("employer").loc["Tiny Ltd"]
+    assert emp["students"] == "<5" and pd.isna(emp["no_reason_share"])
+    html = render(t)
+    assert "Tiny Ltd" in html
+    row = html[html.index("Tiny Ltd") : html.index("</tr>", html.index("Tiny Ltd"))]
+    assert "&lt;5" in row and "%" not in row
+
+
+def test_student_ids_never_appear_and_input_text_is_escaped():
+    html = render(aggregate(analysed_rows(), by=["employer"], min_group=5))
+    assert "STU0" not in html
+    assert "<script>alert(1)</script>" not in html
+    assert "Acme &lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script" not in html.lower()
+    for fetch in ('src="http', "src='http", 'href="http', "url(http", "@import"):
+        assert fetch not in html  # nothing fetched when it is opened
+
+
+def test_quotes_are_redacted():
+    text = (
+        "Dear Priya Shah,\nCall 07700 900123 or jo@acme.co.uk, see https://acme.com/jobs.\n\nKind regards,\nTom Jones"
+    )
+    out = redact(text)
+    for secret in ("Priya", "Shah", "07700", "jo@acme", "acme.com", "Tom", "Jones"):
+        assert secret not in out
+    assert "Dear [name]" in out and "[email]" in out and "[phone]" in out and "[link]" in out
+
+
+def test_named_column_that_does_not_exist_lists_the_columns():
+    with pytest.raises(TableError, match="column 'region' not found; columns are: student_id, date"):
+        aggregate(analysed_rows(), by=["region"])
+
+
+def test_cli_on_a_raw_file_writes_report_and_csv(tmp_path):
+    src = tmp_path / "raw.csv"
+    pd.DataFrame(
+        {
+            "student_id": [f"S{i}" for i in range(12)],
+            "date": ["2026-01-05"] * 6 + ["2026-02-05"] * 6,
+            "employer": ["Acme"] * 12,
+            "feedback": [
+                "Dear Sam Lee, we went with a candidate with more experience in retail banking. Kind regards,\nJo Smith"
+            ]
+            * 6
+            + ["Unfortunately the role has been filled internally."] * 6,
+        }
+    ).to_csv(src, index=False)
+    out, csv_dir = tmp_path / "report.html", tmp_path / "tables"
+    result = runner.invoke(app, ["trends", str(src), "-o", str(out), "--csv", str(csv_dir), "-w", "1"])
+    assert result.exit_code == 0, result.output
+    html = out.read_text()
+    assert "Sam Lee" not in html and "Jo Smith" not in html and "[name]" in html
+    overall = pd.read_csv(csv_dir / "overall.csv").set_index("reason")
+    assert overall.loc["experience", "count"] == "6" and overall.loc["logistics", "count"] == "6"
+    missing = runner.invoke(app, ["trends", str(src), "-o", str(out), "--by", "region"])
+    assert missing.exit_code == 2 and "columns are" in missing.stderr
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)")
+def test_report_renders_in_headless_chromium_without_console_errors(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    path = tmp_path / "report.html"
+    path.write_text(render(aggregate(analysed_rows(), by=["sector"], min_group=5)))
+    errors = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page()
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("request", lambda r: errors.append(f"fetched {r.url}") if not r.url.startswith("file:") else None)
+        page.goto(path.as_uri())
+        sizes = page.eval_on_selector_all(
+            "figure svg", "els => els.map(e => [e.getBoundingClientRect().width, e.getBoundingClientRect().height])"
+        )
+        page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+        browser.close()
+    assert errors == []
+    assert len(sizes) >= 3 and all(w > 100 and h > 50 for w, h in sizes)
+    json.dumps(sizes)

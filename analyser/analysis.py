@@ -44,6 +44,8 @@ class Analysis:
     warnings: list[str] = field(default_factory=list)
     model_version: str = ""
     text: str = ""  # the cleaned text that was analysed (not part of the JSON output)
+    # (start, end, kind) character spans of `text` to highlight: kind is a reason for evidence, or "strength"
+    highlights: list[tuple[int, int, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         """Exactly the `analyse --json` object."""
@@ -145,11 +147,14 @@ def _result(doc, raw: str, warnings: list[str], nlp, catalogue) -> Analysis:
         scores = {r: min(s, NON_ENGLISH_CAP) for r, s in scores.items()}
 
     strengths, praised = _strengths(sents, probs, labels)
+    highlights = [_span(sents[i], "strength") for i in praised]
     reasons = []
     for r in sorted(tax.gap_reasons, key=lambda r: -scores[r]):
         if scores[r] < 0.5:
             continue
-        evidence = _evidence(r, sents, probs, labels, clf.thresholds_.get(r, 0.5), praised)
+        evidence_idx = _evidence(r, sents, probs, labels, clf.thresholds_.get(r, 0.5), praised)
+        evidence = [_tidy(sents[i].text) for i in evidence_idx]
+        highlights += [_span(sents[i], r) for i in evidence_idx]
         if not evidence:
             # Every sentence behind the score praises that very aspect: a strength, not a gap.
             scores[r] = min(scores[r], 0.49)
@@ -177,6 +182,7 @@ def _result(doc, raw: str, warnings: list[str], nlp, catalogue) -> Analysis:
         warnings=warnings,
         model_version=_model_version(nlp),
         text=doc.text,
+        highlights=highlights,
     )
 
 
@@ -192,7 +198,8 @@ def _strengths(sents, probs, labels) -> tuple[list[dict], dict[int, set[str]]]:
     return out, praised
 
 
-def _evidence(reason, sents, probs, labels, threshold, praised) -> list[str]:
+def _evidence(reason, sents, probs, labels, threshold, praised) -> list[int]:
+    """Indices of the sentences that show a reason, best first."""
     j = labels.index(reason)
     order = np.argsort(-probs[:, j], kind="stable")
     gap_j = {lab: k for k, lab in enumerate(labels)}
@@ -203,8 +210,13 @@ def _evidence(reason, sents, probs, labels, threshold, praised) -> list[str]:
         aspect_strength = f"strength:{reason}"
         if reason in praised.get(i, ()) and probs[i, gap_j[aspect_strength]] >= probs[i, j]:
             continue
-        out.append(_tidy(sents[i].text))
+        out.append(int(i))
     return out
+
+
+def _span(sent, kind: str) -> tuple[int, int, str]:
+    """A sentence's characters without its trailing whitespace, to highlight as `kind`."""
+    return (sent.start_char, sent.start_char + len(sent.text.rstrip()), kind)
 
 
 def _tidy(text: str) -> str:

@@ -252,6 +252,7 @@ def trends_cli(
 
     from rich.table import Table
 
+    from .pipeline import model_version
     from .tables import TableError
     from .trends import aggregate, load_rows
     from .trends_report import write_report
@@ -272,7 +273,7 @@ def trends_cli(
             by=columns,
             freq=freq,
             min_group=min_group,
-            model_version=_model_version(model),
+            model_version=model_version(model),
         )
         write_report(trends, output)
         if csv_dir is not None:
@@ -303,13 +304,46 @@ def trends_cli(
     err.print(f"report: {output}" + (f"; tables: {csv_dir}" if csv_dir else ""), highlight=False)
 
 
-def _model_version(model: Path) -> str:
-    import json as _json
+@app.command("serve")
+def serve_cli(
+    host: Annotated[
+        str, typer.Option(help="Address to listen on. Anything but this machine (127.0.0.1) exposes it to others.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
+    max_upload_mb: Annotated[
+        float, typer.Option("--max-upload-mb", min=0.1, help="Largest spreadsheet accepted, in MB.")
+    ] = 50,
+    model: ModelOpt = MODEL_DIR,
+) -> None:
+    """A local web page: paste an email, or upload a spreadsheet and see the trends report. Nothing leaves this machine."""
+    import ipaddress
 
     try:
-        return str(_json.loads((model / "meta.json").read_text())["version"])
-    except (OSError, ValueError, KeyError):
-        return ""
+        import uvicorn
+
+        from .web.app import create_app
+    except ImportError as exc:
+        raise fail(
+            f"the web page needs its extra packages: pip install -e '.[web]' ({exc.name} is missing)", 1
+        ) from None
+    if not (model / "config.cfg").exists():
+        raise fail(f"no trained model at {model}; run `analyser train` to build it", EXIT_NO_MODEL)
+    loopback = host == "localhost"
+    try:
+        loopback = loopback or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        pass
+    if not loopback:
+        err.print(
+            f"[bold yellow]warning:[/] listening on {host}: other computers on the network can reach this page and the "
+            "feedback people paste into it. Use --host 127.0.0.1 to keep it on this machine.",
+            highlight=False,
+        )
+    err.print(
+        f"analyser is running at http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/  (Ctrl-C to stop)",
+        highlight=False,
+    )
+    uvicorn.run(create_app(max_upload_mb=max_upload_mb, model=model), host=host, port=port, log_level="warning")
 
 
 @app.command("train")

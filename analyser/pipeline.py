@@ -44,3 +44,13 @@ def load_pipeline(path: Path = MODEL_DIR):
     if not (path / "config.cfg").exists():
         raise FileNotFoundError(f"no trained model at {path}; run `analyser train` to build it")
     return spacy.load(path)
+
+
+def model_version(path: Path = MODEL_DIR) -> str:
+    """The version recorded with a saved model, without loading it ('' when unknown)."""
+    import json
+
+    try:
+        return str(json.loads((Path(path) / "meta.json").read_text())["version"])
+    except (OSError, ValueError, KeyError):
+        return ""

@@ -88,7 +88,8 @@ def chart_over_time(t: Trends) -> str:
     ax.set_ylabel("share of rejections")
     ax.set_ylim(0, 1)
     ax.tick_params(axis="x", rotation=60)
-    ax.legend(fontsize=8, ncol=4, loc="upper left", bbox_to_anchor=(0, -0.35))
+    if ax.get_lines():
+        ax.legend(fontsize=8, ncol=4, loc="upper left", bbox_to_anchor=(0, -0.35))
     return _svg(fig)
 
 

@@ -12,12 +12,17 @@ CARD = MODEL_DIR.parent / "README.md"
 def test_card_figures_match_a_fresh_evaluation_of_the_test_split():
     card = CARD.read_text()
     section = card[card.index("## Test split") :]
-    micro, macro = re.search(r"Micro-F1 \*\*([\d.]+)\*\*, macro-F1 over the eight reasons \*\*([\d.]+)\*\*", section).groups()
+    micro, macro = re.search(
+        r"Micro-F1 \*\*([\d.]+)\*\*, macro-F1 over the eight reasons \*\*([\d.]+)\*\*", section
+    ).groups()
     m = evaluate_path(LABELLED_DIR / "test")
     assert f"{m['micro_f1']:.3f}" == micro
     assert f"{m['macro_f1']:.3f}" == macro
     for reason, per in m["per_reason"].items():
-        assert f"| {reason} | {per['precision']:.3f} | {per['recall']:.3f} | {per['f1']:.3f} | {per['support']} |" in section
+        assert (
+            f"| {reason} | {per['precision']:.3f} | {per['recall']:.3f} | {per['f1']:.3f} | {per['support']} |"
+            in section
+        )
 
 
 def test_card_names_the_baseline_it_beat():

@@ -1,0 +1,1 @@
+"""The local web page: `analyser serve`. Everything runs and stays on this machine."""

@@ -1,0 +1,224 @@
+"""The local web app (FastAPI + Jinja2): paste an email, or upload a spreadsheet and get the trends report.
+
+Every asset is served from the package; nothing is fetched from elsewhere and no text leaves the machine.
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, File, Form, Request, UploadFile
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.background import BackgroundTask
+
+from ..config import MODEL_DIR
+from ..taxonomy import load_taxonomy
+from .jobs import DOWNLOADS, UPLOAD_TYPES, JobStore
+
+HERE = Path(__file__).resolve().parent
+CHUNK = 1 << 20
+PREVIEW_ROWS = 5
+CSP = "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-src 'self'; object-src 'none'; base-uri 'none'"
+
+
+def segments(text: str, highlights: list[tuple[int, int, str]]) -> list[tuple[str, str | None]]:
+    """The text cut into (piece, kind) runs: kind is the reason or 'strength' to highlight, or None."""
+    marks: list[str | None] = [None] * len(text)
+    # strengths first, so that a sentence that is also evidence of a gap shows as the gap
+    for start, end, kind in sorted(highlights, key=lambda h: h[2] != "strength"):
+        for i in range(max(0, start), min(len(text), end)):
+            marks[i] = kind
+    out: list[tuple[str, str | None]] = []
+    for i, ch in enumerate(text):
+        if out and out[-1][1] == marks[i]:
+            out[-1] = (out[-1][0] + ch, marks[i])
+        else:
+            out.append((ch, marks[i]))
+    return out
+
+
+def create_app(*, max_upload_mb: float = 50, ttl_seconds: int = 3600, model: Path = MODEL_DIR) -> FastAPI:
+    store = JobStore(ttl_seconds)
+    limit = int(max_upload_mb * 1024 * 1024)
+
+    @asynccontextmanager
+    async def lifespan(_app):
+        yield
+        store.close()
+
+    app = FastAPI(title="analyser", docs_url=None, redoc_url=None, lifespan=lifespan)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    templates = Jinja2Templates(directory=HERE / "templates")
+    tax = load_taxonomy()
+    common = {"labels": {r.name: r.label for r in tax.reasons}, "max_upload_mb": max_upload_mb}
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):
+        response = await call_next(request)
+        response.headers["Content-Security-Policy"] = CSP
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        return response
+
+    def page(request: Request, name: str, status: int = 200, **context):
+        return templates.TemplateResponse(request, name, {**common, **context}, status_code=status)
+
+    def analyse_text(text: str):
+        from ..analysis import analyse
+
+        return analyse(text, model=model)
+
+    @app.get("/", response_class=HTMLResponse)
+    def paste_page(request: Request):
+        return page(request, "paste.html", text="")
+
+    @app.post("/analyse", response_class=HTMLResponse)
+    def analyse_form(request: Request, text: str = Form("")):
+        from ..analysis import InputError
+
+        try:
+            result = analyse_text(text)
+        except InputError as exc:
+            return page(request, "paste.html", 400, text=text, error=str(exc))
+        return page(
+            request, "result.html", result=result.to_dict(), pieces=segments(result.text, result.highlights), text=text
+        )
+
+    @app.post("/api/analyse")
+    async def analyse_api(request: Request):
+        """The `analyse --json` object for {"text": "..."}; a 4xx with {"error": "..."} for bad input."""
+        from ..analysis import InputError
+
+        try:
+            body = await request.json()
+        except ValueError:
+            return JSONResponse({"error": 'send a JSON object like {"text": "..."}'}, status_code=400)
+        text = body.get("text") if isinstance(body, dict) else None
+        if not isinstance(text, str):
+            return JSONResponse({"error": "the JSON object needs a 'text' string"}, status_code=422)
+        try:
+            return JSONResponse(analyse_text(text).to_dict())
+        except InputError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=422)
+
+    @app.get("/spreadsheet", response_class=HTMLResponse)
+    def spreadsheet_page(request: Request):
+        return page(request, "spreadsheet.html")
+
+    @app.post("/spreadsheet", response_class=HTMLResponse)
+    async def upload(request: Request, file: UploadFile = File(...)):
+        suffix = Path(file.filename or "").suffix.lower()
+        if suffix not in UPLOAD_TYPES:
+            return page(
+                request,
+                "spreadsheet.html",
+                415,
+                error=f"'{file.filename}' is not a spreadsheet: upload a {', '.join(UPLOAD_TYPES)} file",
+            )
+        job = store.create(file.filename or "upload")
+        size = 0
+        with open(job.source, "wb") as out:
+            while chunk := await file.read(CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    out.close()
+                    store.remove(job.id)
+                    return page(
+                        request,
+                        "spreadsheet.html",
+                        413,
+                        error=f"the file is larger than the {max_upload_mb:g} MB limit",
+                    )
+                out.write(chunk)
+        try:
+            columns, preview, guess = _preview(job.source)
+        except Exception as exc:  # noqa: BLE001 - any unreadable upload is one line for the person
+            store.remove(job.id)
+            return page(
+                request,
+                "spreadsheet.html",
+                422,
+                error=str(exc).splitlines()[0] if str(exc) else "the file could not be read",
+            )
+        return page(
+            request, "columns.html", job=job, columns=columns, preview=preview, guess=guess, filename=file.filename
+        )
+
+    @app.post("/spreadsheet/{job_id}/run")
+    def run(request: Request, job_id: str, text_column: str = Form(...)):
+        job = store.get(job_id)
+        if job is None:
+            return page(
+                request, "spreadsheet.html", 404, error="that upload has expired or was removed; upload it again"
+            )
+        if job.state == "uploaded":
+            store.run(job, text_column, model=model)
+        return RedirectResponse(f"/spreadsheet/{job_id}", status_code=303)
+
+    @app.get("/spreadsheet/{job_id}", response_class=HTMLResponse)
+    def job_page(request: Request, job_id: str):
+        job = store.get(job_id)
+        if job is None:
+            return page(
+                request, "spreadsheet.html", 404, error="that upload has expired or was removed; upload it again"
+            )
+        return page(request, "job.html", job=job, downloads=[n for n in DOWNLOADS if n not in job.downloaded])
+
+    @app.get("/api/jobs/{job_id}")
+    def job_status(job_id: str):
+        job = store.get(job_id)
+        if job is None:
+            return JSONResponse({"error": "no such job"}, status_code=404)
+        return job.progress()
+
+    @app.get("/spreadsheet/{job_id}/report")
+    def report(job_id: str):
+        job = store.get(job_id)
+        path = job.folder / "report.html" if job else None
+        if path is None or not path.exists():
+            return JSONResponse({"error": "no report (yet)"}, status_code=404)
+        return FileResponse(path, media_type="text/html")
+
+    @app.get("/spreadsheet/{job_id}/download/{name}")
+    def download(job_id: str, name: str):
+        job = store.get(job_id)
+        if job is None or name not in DOWNLOADS or job.state != "done" or not (job.folder / name).exists():
+            return JSONResponse(
+                {"error": "not available: it may have been downloaded already or expired"}, status_code=404
+            )
+        job.downloaded.add(name)
+
+        def forget():
+            # the report stays viewable until the job expires; the tables are removed once downloaded
+            if name != "report.html":
+                (job.folder / name).unlink(missing_ok=True)
+            if job.downloaded >= set(DOWNLOADS):
+                store.remove(job.id)
+
+        return FileResponse(
+            job.folder / name, media_type=DOWNLOADS[name], filename=name, background=BackgroundTask(forget)
+        )
+
+    return app
+
+
+def _preview(path: Path) -> tuple[list[str], list[dict], str | None]:
+    """Columns, the first rows, and the column that looks like the feedback text (if one does)."""
+    from ..batch import pick_text_column
+    from ..tables import TableError, read_table
+
+    first = next(read_table(path, chunk_rows=200), None)
+    if first is None or first.empty:
+        raise TableError("the file has no rows")
+    first.columns = [str(c) for c in first.columns]
+    try:
+        guess = pick_text_column(first, None)
+    except TableError:
+        guess = None
+    rows = (
+        first.head(PREVIEW_ROWS).astype(str).map(lambda v: v if len(v) <= 160 else v[:157] + "...").to_dict("records")
+    )
+    return list(first.columns), rows, guess

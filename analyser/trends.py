@@ -273,6 +273,7 @@ def aggregate(
     employers = _employers(ok, roles.get("employer"), student, min_group)
     quotes = _quotes(ok, reasons) if "evidence" in ok.columns else {}
     size = _group_size(ok, student)
+    shown = size >= min_group  # shares of a group this small are withheld, in the headline too
     headline = {
         "rows": total,
         "analysed": len(ok),

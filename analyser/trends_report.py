@@ -50,6 +50,8 @@ def _plt():
 def chart_overall(t: Trends) -> str:
     plt = _plt()
     df = t.overall.dropna(subset=["share"])
+    if df.empty:
+        return ""
     fig, ax = plt.subplots(figsize=(7, 3.2))
     ax.barh(
         df["reason"],

@@ -164,3 +164,10 @@ def test_report_renders_in_headless_chromium_without_console_errors(tmp_path):
     assert errors == []
     assert len(sizes) >= 3 and all(w > 100 and h > 50 for w, h in sizes)
     json.dumps(sizes)
+
+
+def test_headline_shares_of_a_tiny_file_are_withheld():
+    html = render(aggregate(analysed_rows().head(3), min_group=5))
+    assert "gave no reason at all" in html
+    head = html[html.index('id="headline"') : html.index('id="overall"')]
+    assert "%" not in head and "&lt;5" in head

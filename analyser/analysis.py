@@ -139,7 +139,8 @@ def _result(doc, raw: str, warnings: list[str], nlp, catalogue) -> Analysis:
     labels = clf.labels_
     probs = doc._.sent_scores
     sents = list(doc.sents)
-    language = detect_language(doc.text)
+    text = doc.text  # built from the tokens on every access: once
+    language = detect_language(text)
     warnings = list(warnings)
     scores = {r: round(float(doc.cats.get(r, 0.0)), 4) for r in tax.gap_reasons}
     if language != "en":
@@ -167,7 +168,7 @@ def _result(doc, raw: str, warnings: list[str], nlp, catalogue) -> Analysis:
 
     signals = detect_signals(doc)
     skills = list(dict.fromkeys(s.id_ or s.text for s in doc.spans.get("skills", [])))
-    role, company = find_role(doc.text), find_company(raw)
+    role, company = find_role(text), find_company(raw)
     names = [r["reason"] for r in reasons]
     return Analysis(
         reasons=reasons,
@@ -181,7 +182,7 @@ def _result(doc, raw: str, warnings: list[str], nlp, catalogue) -> Analysis:
         language=language,
         warnings=warnings,
         model_version=_model_version(nlp),
-        text=doc.text,
+        text=text,
         highlights=highlights,
     )
 

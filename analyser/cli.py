@@ -136,6 +136,7 @@ def batch_cli(
 ) -> None:
     """Analyse every row of a feedback table into a new table: one output row per input row, in order."""
     import os
+    import time
 
     from rich.progress import (
         BarColumn,
@@ -171,11 +172,11 @@ def batch_cli(
         disable=not show,
     )
     task = progress.add_task("rows", total=None, rate="-")
-    started = __import__("time").perf_counter()
+    started = time.perf_counter()
 
     def advance(n: int) -> None:
         done = progress.tasks[0].completed + n
-        elapsed = __import__("time").perf_counter() - started
+        elapsed = time.perf_counter() - started
         progress.update(task, advance=n, rate=f"{done / elapsed:,.0f}" if elapsed else "-")
 
     try:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+import sys
 from collections import Counter
+from pathlib import Path
 
+from .config import DATA_DIR
 from .dataset import Document, load_split
 from .taxonomy import load_taxonomy
 
@@ -95,5 +98,17 @@ def summary() -> str:
     )
 
 
+def write_readme(path: Path = DATA_DIR / "README.md") -> None:
+    """Replace the counts between the markers in data/README.md with freshly computed ones."""
+    text = path.read_text(encoding="utf-8")
+    start, end = "<!-- counts:start -->", "<!-- counts:end -->"
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    path.write_text(f"{head}{start}\n{summary()}\n{end}{tail}", encoding="utf-8")
+
+
 if __name__ == "__main__":
-    print(summary())
+    if "--write" in sys.argv:
+        write_readme()
+    else:
+        print(summary())

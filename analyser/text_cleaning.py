@@ -31,6 +31,13 @@ _DISCLAIMER = re.compile(
 )
 _MANY_BLANKS = re.compile(r"\n[ \t]*\n(\s*\n)+")
 MIN_TOP_WORDS = 12
+# Words that show a message is itself the decision or feedback (not, say, the candidate's "thanks for letting me know")
+_DECISION = re.compile(
+    r"\b(unfortunately|regret|not (?:been )?(?:successful|selected|shortlisted|progress\w*)|other candidates?|another "
+    r"candidate|decided|decision|(?:not|won't) (?:be )?(?:moving|move) forward|unable to offer|we (?:chose|have chosen|went|'ve gone|have gone)|"
+    r"feedback|strengths?|areas? (?:for|to) (?:develop|improve))",
+    re.I,
+)
 
 
 @dataclass
@@ -81,8 +88,10 @@ def _split_thread(text: str) -> str:
         if not body:
             continue
         forwarded = bool(_HEADER_LINE.search(reply.headers or "")) and not _WROTE_LINE.search(reply.content or "")
-        # The top message is the feedback unless it is just a short note over a forwarded or quoted message.
-        if i == 0 or forwarded or len(" ".join(kept).split()) < MIN_TOP_WORDS:
+        # The top message is the feedback, unless it is a short note or the candidate's own reply over the quoted
+        # decision: then the first earlier message is the feedback too.
+        top = " ".join(kept)
+        if i == 0 or forwarded or (i == 1 and (len(top.split()) < MIN_TOP_WORDS or not _DECISION.search(top))):
             kept.append(body)
     return "\n\n".join(kept) if kept else text
 

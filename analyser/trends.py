@@ -282,7 +282,9 @@ def aggregate(
         "no_reason_share": round(float(ok["_reasons"].map(lambda s: s == {tax.none_reason}).mean()), 4)
         if shown
         else None,
-        "door_open_share": round(float(ok["door_open"].map(_truthy).mean()), 4) if shown and "door_open" in ok else None,
+        "door_open_share": round(float(ok["door_open"].map(_truthy).mean()), 4)
+        if shown and "door_open" in ok
+        else None,
         "date_from": str(dates.min().date()) if dates is not None and dates.notna().any() else "",
         "date_to": str(dates.max().date()) if dates is not None and dates.notna().any() else "",
     }

@@ -14,16 +14,44 @@ import argparse
 import json
 import os
 import random
-import resource
-import string
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-SYLLABLES = ["ka", "lo", "mi", "ren", "tor", "vel", "sha", "din", "qua", "bro", "ell", "ix", "man", "dor", "fen", "ga",
-             "hal", "jin", "kor", "lun", "mer", "nol", "pra", "ris", "sol", "tam", "ul", "var", "wen", "zed"]
+SYLLABLES = [
+    "ka",
+    "lo",
+    "mi",
+    "ren",
+    "tor",
+    "vel",
+    "sha",
+    "din",
+    "qua",
+    "bro",
+    "ell",
+    "ix",
+    "man",
+    "dor",
+    "fen",
+    "ga",
+    "hal",
+    "jin",
+    "kor",
+    "lun",
+    "mer",
+    "nol",
+    "pra",
+    "ris",
+    "sol",
+    "tam",
+    "ul",
+    "var",
+    "wen",
+    "zed",
+]
 
 
 def pseudo_word(rng: random.Random) -> str:
@@ -35,11 +63,20 @@ def make_texts(n: int, seed: int = 0) -> list[str]:
     from analyser.datasheet import load_all
 
     rng = random.Random(seed)
-    sentences = [s.strip() for docs in load_all().values() for d in docs for s in d.text.replace("\n", " ").split(". ") if len(s) > 20]
+    sentences = [
+        s.strip()
+        for docs in load_all().values()
+        for d in docs
+        for s in d.text.replace("\n", " ").split(". ")
+        if len(s) > 20
+    ]
     rare = [pseudo_word(rng) for _ in range(50_000)]
     texts = []
     for _ in range(n):
-        name, company = pseudo_word(rng).title(), pseudo_word(rng).title() + rng.choice([" Ltd", " Inc", " Group", " LLP", ""])
+        name, company = (
+            pseudo_word(rng).title(),
+            pseudo_word(rng).title() + rng.choice([" Ltd", " Inc", " Group", " LLP", ""]),
+        )
         body = []
         for s in rng.sample(sentences, rng.randint(2, 7)):
             words = s.split()
@@ -49,7 +86,11 @@ def make_texts(n: int, seed: int = 0) -> list[str]:
                 elif rng.random() < 0.03:
                     words[k] = str(rng.randint(1, 2030))
             body.append(" ".join(words).rstrip(".") + ".")
-        texts.append(f"Dear {name},\n\nThank you for applying to {company}. " + " ".join(body) + f"\n\nBest wishes,\n{pseudo_word(rng).title()}")
+        texts.append(
+            f"Dear {name},\n\nThank you for applying to {company}. "
+            + " ".join(body)
+            + f"\n\nBest wishes,\n{pseudo_word(rng).title()}"
+        )
     return texts
 
 
@@ -99,14 +140,22 @@ def main() -> int:
         pd.DataFrame({"id": range(len(texts)), "feedback": texts}).to_csv(csv_path, index=False)
         size_mb = csv_path.stat().st_size / 1e6
         tok = tokenizer_rows_per_second(texts)
-        results = {"rows": len(texts), "mean_chars": sum(map(len, texts)) / len(texts), "file_mb": size_mb,
-                   "cores": os.cpu_count(), "tokenizer_rows_per_second": tok, "runs": []}
+        results = {
+            "rows": len(texts),
+            "mean_chars": sum(map(len, texts)) / len(texts),
+            "file_mb": size_mb,
+            "cores": os.cpu_count(),
+            "tokenizer_rows_per_second": tok,
+            "runs": [],
+        }
         for w in args.workers:
             r = run_one(csv_path, w)
             r["workers"] = w
             r["share_of_tokenizer"] = r["rows_per_second"] / tok
             results["runs"].append(r)
-    print(f"{results['rows']:,} rows, mean {results['mean_chars']:.0f} characters, {size_mb:.1f} MB, {results['cores']} cores")
+    print(
+        f"{results['rows']:,} rows, mean {results['mean_chars']:.0f} characters, {size_mb:.1f} MB, {results['cores']} cores"
+    )
     print(f"spaCy blank English tokenizer alone: {tok:,.0f} rows/s")
     for r in results["runs"]:
         t = r["timings"]

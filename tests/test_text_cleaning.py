@@ -61,3 +61,16 @@ def test_eml_uses_the_plain_text_part():
         b"Dear Sam, the position has been filled internally.\r\n"
     )
     assert "filled internally" in eml_to_text(raw)
+
+
+def test_a_candidates_reply_over_the_quoted_decision_keeps_the_decision():
+    thread = (
+        "Hi Monique,\n\nThanks so much for letting me know, and for explaining. I understand completely and would love "
+        "to stay in touch.\n\nKendra\n\n"
+        "On Thu, Mar 12, 2026 at 2:48 PM Monique Harris <mh@example.org> wrote:\n"
+        "> Hi Kendra,\n>\n> We've had to make the difficult decision to move forward with another candidate, because the role "
+        "needs to be on-site five days a week.\n>\n> All the best,\n> Monique\n"
+    )
+    text = clean(thread).text
+    assert "on-site five days a week" in text
+    assert "mh@example.org" not in text

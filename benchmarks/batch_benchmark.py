@@ -111,7 +111,8 @@ def run_one(csv_path: Path, workers: int) -> dict:
         "from analyser.batch import run_batch, summary_dict\n"
         f"s = run_batch({str(csv_path)!r}, {str(csv_path.with_suffix(f'.out{workers}.csv'))!r}, text_column='feedback', workers={workers})\n"
         "d = summary_dict(s)\n"
-        "d['peak_rss_mb'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
+        # VmHWM, not ru_maxrss: ru_maxrss keeps the high-water mark of the (large) benchmark process it was forked from
+        "d['peak_rss_mb'] = int(next(l for l in open('/proc/self/status') if l.startswith('VmHWM')).split()[1]) / 1024\n"
         "d['peak_rss_children_mb'] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024\n"
         "print(json.dumps(d))\n"
     )

@@ -325,7 +325,7 @@ def serve_cli(
         from .web.app import create_app
     except ImportError as exc:
         raise fail(
-            f"the web page needs its extra packages: pip install -e '.[web]' ({exc.name} is missing)", 1
+            f"the web page needs {exc.name}, which is missing: reinstall with pip install -e .", 1
         ) from None
     if not (model / "config.cfg").exists():
         raise fail(f"no trained model at {model}; run `analyser train` to build it", EXIT_NO_MODEL)

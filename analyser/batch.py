@@ -7,7 +7,6 @@ return compact rows. The output is written to a temporary file and renamed only 
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import time
@@ -337,6 +336,3 @@ def summary_dict(summary: BatchSummary) -> dict:
         "timings": {k: round(v, 3) for k, v in summary.timings.items()},
     }
 
-
-def jsonable(summary: BatchSummary) -> str:
-    return json.dumps(summary_dict(summary))

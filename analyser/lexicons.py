@@ -35,12 +35,6 @@ def skill_patterns(path: Path = SKILLS_PATH) -> list[dict]:
     return patterns
 
 
-def skill_count(path: Path = SKILLS_PATH) -> int:
-    with open(path, "rb") as fh:
-        raw = tomllib.load(fh)
-    return sum(len(c.get("terms", [])) + len(c.get("ambiguous", [])) for c in raw["categories"].values())
-
-
 def cue_patterns(path: Path = PATTERNS_PATH) -> list[dict]:
     """Cue patterns (reason constructions, praise, negation, signals, stage) in spaCy's SpanRuler format."""
     with open(path, encoding="utf-8") as fh:

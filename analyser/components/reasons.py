@@ -56,10 +56,6 @@ class ReasonClassifier:
             if f"strength:{label}" in self.labels_
         }
 
-    @property
-    def reason_labels(self) -> list[str]:
-        return [label for label in self.labels_ if not label.startswith("strength:")]
-
     # -- scoring --------------------------------------------------------------------------------------------------
     def sentence_scores(self, features: list[list[str]]) -> np.ndarray:
         """Probability of each label for each sentence (n_sentences x n_labels)."""

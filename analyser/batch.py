@@ -335,4 +335,3 @@ def summary_dict(summary: BatchSummary) -> dict:
         "rows_per_second": round(summary.rows_read / summary.seconds, 1) if summary.seconds else None,
         "timings": {k: round(v, 3) for k, v in summary.timings.items()},
     }
-

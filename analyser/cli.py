@@ -29,6 +29,27 @@ ModelOpt = Annotated[Path, typer.Option("--model", help="Trained model directory
 ActionsOpt = Annotated[
     Path, typer.Option("--actions", help="Action catalogue (TOML, same schema as data/actions.toml).", dir_okay=False)
 ]
+WorkersOpt = Annotated[
+    Optional[int],
+    typer.Option(
+        "--workers", "-w", min=1, help="Processes running the model. [default: all cores]", show_default=False
+    ),
+]
+
+
+def _workers(n: Optional[int]) -> int:
+    import os
+
+    return n or os.cpu_count() or 1
+
+
+def _require_model(model: Path) -> None:
+    from .pipeline import require_model
+
+    try:
+        require_model(model)
+    except FileNotFoundError as exc:
+        raise fail(str(exc), EXIT_NO_MODEL) from None
 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:
@@ -124,18 +145,12 @@ def batch_cli(
     id_column: Annotated[
         Optional[str], typer.Option("--id-column", help="Column that identifies each row (checked to exist).")
     ] = None,
-    workers: Annotated[
-        Optional[int],
-        typer.Option(
-            "--workers", "-w", min=1, help="Processes running the model. [default: all cores]", show_default=False
-        ),
-    ] = None,
+    workers: WorkersOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
     model: ModelOpt = MODEL_DIR,
     actions: ActionsOpt = ACTIONS_PATH,
 ) -> None:
     """Analyse every row of a feedback table into a new table: one output row per input row, in order."""
-    import os
     import time
 
     from rich.progress import (
@@ -157,9 +172,8 @@ def batch_cli(
         load_catalogue(actions)
     except CatalogueError as exc:
         raise fail(str(exc)) from None
-    if not (model / "config.cfg").exists():
-        raise fail(f"no trained model at {model}; run `analyser train` to build it", EXIT_NO_MODEL)
-    workers = workers or os.cpu_count() or 1
+    _require_model(model)
+    workers = _workers(workers)
     show = not quiet and err.is_terminal
     progress = Progress(
         TextColumn("[bold]analysing"),
@@ -240,16 +254,10 @@ def trends_cli(
     text_column: Annotated[
         Optional[str], typer.Option("--text-column", "-t", help="Feedback column, for a raw file.")
     ] = None,
-    workers: Annotated[
-        Optional[int],
-        typer.Option(
-            "--workers", "-w", min=1, help="Processes for a raw file. [default: all cores]", show_default=False
-        ),
-    ] = None,
+    workers: WorkersOpt = None,
     model: ModelOpt = MODEL_DIR,
 ) -> None:
     """Trends across many rejections for careers advisers: one offline HTML report, small groups suppressed."""
-    import os
 
     from rich.table import Table
 
@@ -267,7 +275,7 @@ def trends_cli(
     if freq not in ("M", "Q", "Y"):
         raise fail(f"--freq must be M, Q or Y, got '{freq}'")
     try:
-        rows = load_rows(input, text_column=text_column, workers=workers or os.cpu_count() or 1, model=model)
+        rows = load_rows(input, text_column=text_column, workers=_workers(workers), model=model)
         trends = aggregate(
             rows,
             date_column=date_column,
@@ -324,11 +332,8 @@ def serve_cli(
 
         from .web.app import create_app
     except ImportError as exc:
-        raise fail(
-            f"the web page needs {exc.name}, which is missing: reinstall with pip install -e .", 1
-        ) from None
-    if not (model / "config.cfg").exists():
-        raise fail(f"no trained model at {model}; run `analyser train` to build it", EXIT_NO_MODEL)
+        raise fail(f"the web page needs {exc.name}, which is missing: reinstall with pip install -e .", 1) from None
+    _require_model(model)
     loopback = host == "localhost"
     try:
         loopback = loopback or ipaddress.ip_address(host).is_loopback

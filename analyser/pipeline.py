@@ -40,10 +40,15 @@ def load_pipeline(path: Path = MODEL_DIR):
 
     from . import components  # noqa: F401
 
+    return spacy.load(require_model(path))
+
+
+def require_model(path: Path = MODEL_DIR) -> Path:
+    """The model directory, or FileNotFoundError saying how to build it."""
     path = Path(path)
     if not (path / "config.cfg").exists():
         raise FileNotFoundError(f"no trained model at {path}; run `analyser train` to build it")
-    return spacy.load(path)
+    return path
 
 
 def model_version(path: Path = MODEL_DIR) -> str:

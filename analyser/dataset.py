@@ -2,9 +2,13 @@
 
 Each line of a file in data/labelled/<split>/ is one document:
   {"id", "batch", "register", "locale", "sector", "text", "reasons": [..],
-   "spans": [{"text": <exact substring of text>, "gaps": [..reasons], "strengths": [..aspects]}],
+   "spans": [{"text": <exact substring of text>, "gaps": [..reasons], "strengths": [..aspects], "signals": [..]}],
    "signals": {"door_open": bool, "feedback_offered": bool, "feedback_declined": bool},
    "stage": <stage>, "role": str|null, "company": str|null}
+
+A span's optional "signals" names the signals its sentence shows (door_open, feedback_offered, feedback_declined).
+Documents written with sentence-level signal labels (any span has "signals") must label a span for every signal
+that is true; older documents carry document-level signals only.
 
 Run `python -m analyser.dataset FILE...` to check files; every problem is reported with its line.
 """
@@ -22,7 +26,7 @@ from .taxonomy import Taxonomy, load_taxonomy
 
 REQUIRED = {"id", "register", "text", "reasons", "spans", "signals", "stage"}
 OPTIONAL = {"batch", "locale", "sector", "role", "company", "notes"}
-SPAN_KEYS = {"text", "gaps", "strengths"}
+SPAN_KEYS = {"text", "gaps", "strengths", "signals"}
 
 
 @dataclass
@@ -30,6 +34,7 @@ class Span:
     text: str
     gaps: list[str] = field(default_factory=list)
     strengths: list[str] = field(default_factory=list)
+    signals: list[str] | None = None  # None: the document's signals were not labelled by sentence
 
 
 @dataclass
@@ -79,14 +84,19 @@ def validate_record(rec: dict, tax: Taxonomy) -> list[str]:
         where = f"spans[{i}]"
         if not isinstance(span, dict) or not span.keys() <= SPAN_KEYS or "text" not in span:
             problems.append(
-                f"{where}: needs keys text, gaps, strengths (got {sorted(span) if isinstance(span, dict) else span})"
+                f"{where}: needs keys text, gaps, strengths, signals (got {sorted(span) if isinstance(span, dict) else span})"
             )
             continue
         if span["text"] not in text:
             problems.append(f"{where}: text is not an exact substring of the document: {span['text'][:60]!r}")
-        gaps, strengths = span.get("gaps", []), span.get("strengths", [])
-        if not gaps and not strengths:
-            problems.append(f"{where}: has neither gaps nor strengths (neutral sentences are not listed)")
+        gaps, strengths, sigs = span.get("gaps", []), span.get("strengths", []), span.get("signals", [])
+        if not gaps and not strengths and not sigs:
+            problems.append(f"{where}: has no gaps, strengths or signals (neutral sentences are not listed)")
+        for g in sigs:
+            if g not in tax.signals:
+                problems.append(f"{where}: unknown signal {g!r}; valid: {', '.join(tax.signals)}")
+            elif isinstance(rec["signals"], dict) and rec["signals"].get(g) is not True:
+                problems.append(f"{where}: signal {g!r} is on a span but false for the document")
         for g in gaps:
             if g not in tax.gap_reasons:
                 problems.append(f"{where}: unknown gap {g!r}; valid: {', '.join(tax.gap_reasons)}")
@@ -104,6 +114,11 @@ def validate_record(rec: dict, tax: Taxonomy) -> list[str]:
         or not all(isinstance(v, bool) for v in signals.values())
     ):
         problems.append(f"signals must map exactly {', '.join(tax.signals)} to true/false")
+    elif any(isinstance(sp, dict) and "signals" in sp for sp in rec["spans"]):
+        labelled = {g for sp in rec["spans"] if isinstance(sp, dict) for g in sp.get("signals", [])}
+        unlabelled = sorted(k for k, v in signals.items() if v and k not in labelled)
+        if unlabelled:
+            problems.append(f"signals {unlabelled} are true but no span shows them")
     if rec["stage"] not in tax.stages:
         problems.append(f"unknown stage {rec['stage']!r}; valid: {', '.join(tax.stages)}")
     return problems
@@ -132,7 +147,11 @@ def read_jsonl(path: Path, tax: Taxonomy | None = None) -> Iterator[Document]:
 
 
 def _to_document(rec: dict, split: str) -> Document:
-    spans = [Span(s["text"], list(s.get("gaps", [])), list(s.get("strengths", []))) for s in rec["spans"]]
+    by_sentence = any("signals" in s for s in rec["spans"])
+    spans = [
+        Span(s["text"], list(s.get("gaps", [])), list(s.get("strengths", [])), list(s.get("signals", [])) if by_sentence else None)
+        for s in rec["spans"]
+    ]
     fields = {k: rec[k] for k in Document.__dataclass_fields__ if k in rec and k != "spans"}
     return Document(**fields, spans=spans, split=split)
 

@@ -45,7 +45,7 @@ def span_char_ranges(text: str, spans: list[Span]) -> tuple[list[tuple[int, int,
 
 
 def sentence_labels(doc: Doc, spans: list[Span]) -> tuple[list[set[str]], list[Span]]:
-    """Labels of each sentence ('<reason>' for gaps, 'strength:<aspect>' for strengths), and the lost spans."""
+    """Labels of each sentence ('<reason>' for gaps, 'strength:<aspect>' and 'signal:<name>'), and the lost spans."""
     ranges, lost = span_char_ranges(doc.text, spans)
     labels = []
     for sent in doc.sents:
@@ -59,5 +59,6 @@ def sentence_labels(doc: Doc, spans: list[Span]) -> tuple[list[set[str]], list[S
             if overlap / s_len >= 0.3 or overlap / max(1, b - a) >= 0.5:
                 here.update(span.gaps)
                 here.update("strength:" + x for x in span.strengths)
+                here.update("signal:" + x for x in span.signals or ())
         labels.append(here)
     return labels, lost

@@ -4,17 +4,21 @@ Bag of words and bigrams, plus scope features: words in a clause that praises ("
 so "impressed by your experience" and "your experience was not the issue" do not look like an experience gap.
 Cue patterns (data/patterns.jsonl) and skill mentions (data/skills.toml) add features that generalise beyond the
 words seen in training ("more experience with Kubernetes" looks like "more experience with <skill>").
+Dense vectors (analyser.embeddings) place each sentence and clause among sentences that say the same in other words.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
 from spacy.tokens import Doc, Span
 
 SCOPE_LABELS = ("praise", "negation")
 CLAUSE_BREAKS = frozenset(
     {",", ";", ":", "(", ")", "–", "—", "but", "however", "although", "though", "while", "whilst", "whereas", "yet"}
 )
-SIGNAL_PREFIXES = ("door_open", "feedback_", "stage:")
+IGNORED_CUES = ("stage:",)  # the stage is read from the cues directly
 SUBORDINATORS = frozenset({"while", "whilst", "although", "though", "whereas", "despite"})
 CONTRASTS = frozenset({"although", "though", "while", "whilst", "whereas", "unfortunately"})
 CONJUNCTIONS = frozenset({"but", "however", "yet"})  # contrast wherever they stand; the words above only after a comma
@@ -64,7 +68,7 @@ def sentence_features(sent: Span, cues: list[Span], skills: list[Span]) -> list[
         for mark in scope.get(clause_of[i], ()):
             feats.append(f"{mark}:{w}")
     for cue in cues:
-        if cue.label_ in SCOPE_LABELS or cue.label_.startswith(SIGNAL_PREFIXES):
+        if cue.label_ in SCOPE_LABELS or cue.label_.startswith(IGNORED_CUES):
             continue
         feats.append("c:" + cue.label_)
         for mark in scope.get(clause_of.get(cue.start, -1), ()):
@@ -96,21 +100,40 @@ def clauses(sent: Span) -> list[Span]:
     return [sent.doc[a:b] for a, b in zip(bounds, bounds[1:])]
 
 
-def doc_sentence_features(doc: Doc) -> list[list[str]]:
-    """Features for every sentence of a processed doc, in order."""
-    cues = doc.spans.get("cues", [])
-    skills = doc.spans.get("skills", [])
-    return [sentence_features(s, spans_in(cues, s), spans_in(skills, s)) for s in doc.sents]
+@dataclass
+class DocFeatures:
+    """What the classifier reads of one doc: sparse features and dense vectors of its sentences and their clauses."""
+
+    sentences: list[list[str]]
+    clauses: list[list[list[str]]]  # per sentence, its contrasting clauses (empty when it has only one)
+    sentence_vectors: np.ndarray  # n_sentences x DIM
+    clause_vectors: list[np.ndarray]  # per sentence, n_clauses x DIM
 
 
-def doc_clause_features(doc: Doc) -> list[list[list[str]]]:
-    """Per sentence, the features of each of its contrasting clauses (empty when it has only one)."""
-    cues = doc.spans.get("cues", [])
-    skills = doc.spans.get("skills", [])
-    out = []
-    for sent in doc.sents:
-        parts = clauses(sent)
-        out.append(
-            [sentence_features(c, spans_in(cues, c), spans_in(skills, c)) for c in parts] if len(parts) > 1 else []
-        )
+def featurise(docs: list[Doc], *, dense: bool = True) -> list[DocFeatures]:
+    """Features of many docs; the dense vectors of all their sentences and clauses are computed in one call."""
+    from .embeddings import DIM, embed
+
+    sparse, texts = [], []
+    for doc in docs:
+        cues = doc.spans.get("cues", [])
+        skills = doc.spans.get("skills", [])
+        sents, parts_of = [], []
+        for sent in doc.sents:
+            sents.append(sentence_features(sent, spans_in(cues, sent), spans_in(skills, sent)))
+            parts = clauses(sent)
+            parts = parts if len(parts) > 1 else []
+            parts_of.append([sentence_features(c, spans_in(cues, c), spans_in(skills, c)) for c in parts])
+            texts.append(sent.text)
+            texts.extend(c.text for c in parts)
+        sparse.append((sents, parts_of))
+    vectors = embed(texts) if dense else np.zeros((len(texts), DIM), dtype=np.float32)
+    out, k = [], 0
+    for sents, parts_of in sparse:
+        sent_rows, clause_vecs = [], []
+        for parts in parts_of:
+            sent_rows.append(k)
+            clause_vecs.append(vectors[k + 1 : k + 1 + len(parts)])
+            k += 1 + len(parts)
+        out.append(DocFeatures(sents, parts_of, vectors[sent_rows].reshape(len(sents), DIM), clause_vecs))
     return out

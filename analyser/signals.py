@@ -19,20 +19,35 @@ def _sentence_of(span):
     return span.sent if span.doc.has_annotation("SENT_START") else span.doc[:]
 
 
+SIGNAL_CUT = 0.5
+
+
 def detect_signals(doc: Doc) -> dict[str, bool]:
-    cues = doc.spans.get("cues", [])
+    """Signals from the classifier's sentence labels ('signal:<name>' scores in doc.cats); cue rules for older models."""
+    if any(f"signal:{s}" in doc.cats for s in SIGNALS):
+        return {s: doc.cats.get(f"signal:{s}", 0.0) >= SIGNAL_CUT for s in SIGNALS}
     found = {s: False for s in SIGNALS}
+    for sent_signals in rule_signals(doc).values():
+        for s in sent_signals:
+            found[s] = True
+    return found
+
+
+def rule_signals(doc: Doc) -> dict[int, set[str]]:
+    """Signals the cue patterns show, by the start token of their sentence (weak labels for older training data)."""
+    cues = doc.spans.get("cues", [])
     declined_sents = {_sentence_of(c).start for c in cues if c.label_ == "feedback_declined"}
     negated_sents = {_sentence_of(c).start for c in cues if c.label_ == "negation"}
+    found: dict[int, set[str]] = {}
     for cue in cues:
-        if cue.label_ not in found:
+        if cue.label_ not in SIGNALS:
             continue
         sent_start = _sentence_of(cue).start
         if cue.label_ == "feedback_offered" and sent_start in declined_sents:
             continue  # "we cannot provide further feedback"
         if cue.label_ == "door_open" and sent_start in negated_sents and _negates(cue):
             continue  # "we will not keep your details on file"
-        found[cue.label_] = True
+        found.setdefault(sent_start, set()).add(cue.label_)
     return found
 
 

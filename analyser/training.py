@@ -19,12 +19,14 @@ from .alignment import sentence_labels
 from .config import DATA_DIR, LABELLED_DIR, MODEL_DIR, SEED
 from .dataset import Document, load_split
 from .evaluation import best_threshold, reason_metrics
-from .features import doc_clause_features, doc_sentence_features
+from .features import DocFeatures, featurise
 from .taxonomy import load_taxonomy
 from .text_cleaning import clean
 
 C_GRID = (0.3, 1.0, 3.0, 10.0)
 WEIGHTING = (None, "balanced")
+# Weight of the dense sentence vector against the sparse features (which sum to unit length per sentence); 0 = off.
+DENSE_GRID = (0.0, 1.0, 2.0)
 MIN_DF = 2
 
 
@@ -33,10 +35,11 @@ class Prepared:
     """A labelled document as the classifier sees it."""
 
     id: str
-    features: list[list[str]]
-    clause_features: list[list[list[str]]]
+    features: DocFeatures
     labels: list[set[str]]
     reasons: set[str]
+    signals: dict[str, bool]
+    unknown: set[str]  # labels whose sentence labels this document does not give (weak signal labels)
     lost_spans: int
     register: str
     batch: str
@@ -44,73 +47,94 @@ class Prepared:
 
 def label_names() -> list[str]:
     tax = load_taxonomy()
-    return list(tax.gap_reasons) + ["strength:" + a for a in tax.strength_aspects]
+    return (
+        list(tax.gap_reasons)
+        + ["strength:" + a for a in tax.strength_aspects]
+        + ["signal:" + s for s in tax.signals]
+    )
 
 
 def prepare(docs: list[Document], nlp) -> list[Prepared]:
+    """Clean, parse and featurise labelled documents, with their sentence labels.
+
+    Documents written before signals were labelled by sentence get weak labels: the sentences where the cue rules
+    find a signal the document has; when the rules find none, that signal's sentence labels are unknown.
+    """
+    from .signals import rule_signals
+
     texts = [clean(d.text).text for d in docs]
+    parsed = list(nlp.pipe(texts, batch_size=64))
     out = []
-    for d, doc in zip(docs, nlp.pipe(texts, batch_size=64)):
+    for d, doc, f in zip(docs, parsed, featurise(parsed)):
         labels, lost = sentence_labels(doc, d.spans)
+        unknown = set()
+        if all(s.signals is None for s in d.spans):
+            rules = rule_signals(doc)
+            for i, sent in enumerate(doc.sents):
+                labels[i] |= {f"signal:{s}" for s in rules.get(sent.start, ()) if d.signals.get(s)}
+            for s, value in d.signals.items():
+                if value and not any(f"signal:{s}" in lab for lab in labels):
+                    unknown.add(f"signal:{s}")
         out.append(
-            Prepared(
-                d.id,
-                doc_sentence_features(doc),
-                doc_clause_features(doc),
-                labels,
-                set(d.reasons),
-                len(lost),
-                d.register,
-                d.batch,
-            )
+            Prepared(d.id, f, labels, set(d.reasons), dict(d.signals), unknown, len(lost), d.register, d.batch)
         )
     return out
 
 
 def build_vocab(prepared: list[Prepared], min_df: int = MIN_DF) -> dict[str, int]:
-    df = Counter(f for p in prepared for feats in p.features for f in set(feats))
+    df = Counter(f for p in prepared for feats in p.features.sentences for f in set(feats))
     kept = sorted(f for f, n in df.items() if n >= min_df)
     return {f: i for i, f in enumerate(kept)}
 
 
 def design_matrix(prepared: list[Prepared], vocab: dict[str, int], labels: list[str]):
+    """Sparse sentence features (scaled to unit length), dense vectors, labels and per-label sample weights."""
     from scipy.sparse import csr_matrix
 
-    rows, cols, vals, y = [], [], [], []
+    rows, cols, vals, y, known = [], [], [], [], []
     r = 0
     for p in prepared:
-        for feats, labs in zip(p.features, p.labels):
+        for feats, labs in zip(p.features.sentences, p.labels):
             idx = sorted({vocab[f] for f in feats if f in vocab})
             rows.extend([r] * len(idx))
             cols.extend(idx)
             vals.extend([1 / np.sqrt(len(idx))] * len(idx) if idx else [])
             y.append([lab in labs for lab in labels])
+            known.append([lab not in p.unknown for lab in labels])
             r += 1
     X = csr_matrix((vals, (rows, cols)), shape=(r, len(vocab)), dtype=np.float64)
-    return X, np.array(y, dtype=bool)
+    dense = np.vstack([p.features.sentence_vectors for p in prepared]).astype(np.float64)
+    return X, dense, np.array(y, dtype=bool), np.array(known, dtype=bool)
 
 
-def fit_weights(X, Y, *, C: float, class_weight, seed: int = SEED):
-    """One logistic regression per label; returns coef (n_features x n_labels) and intercepts."""
+def fit_weights(X, dense, Y, known, *, C: float, class_weight, dense_scale: float, seed: int = SEED):
+    """One logistic regression per label on [sparse | dense_scale * dense]; returns coef, dense coef, intercepts."""
+    from scipy.sparse import csr_matrix, hstack
     from sklearn.linear_model import LogisticRegression
 
-    coef = np.zeros((X.shape[1], Y.shape[1]), dtype=np.float32)
+    full = hstack([X, csr_matrix(dense * dense_scale)], format="csr") if dense_scale else X
+    n_sparse = X.shape[1]
+    coef = np.zeros((n_sparse, Y.shape[1]), dtype=np.float32)
+    dense_coef = np.zeros((dense.shape[1], Y.shape[1]), dtype=np.float32)
     intercept = np.full(Y.shape[1], -8.0, dtype=np.float32)  # a label never seen in training is never predicted
     for j in range(Y.shape[1]):
-        if Y[:, j].sum() == 0:
+        rows = np.flatnonzero(known[:, j])
+        if Y[rows, j].sum() == 0:
             continue
         clf = LogisticRegression(C=C, class_weight=class_weight, solver="liblinear", random_state=seed, max_iter=2000)
-        clf.fit(X, Y[:, j])
-        coef[:, j] = clf.coef_[0]
+        clf.fit(full[rows], Y[rows, j])
+        coef[:, j] = clf.coef_[0][:n_sparse]
+        if dense_scale:
+            dense_coef[:, j] = clf.coef_[0][n_sparse:] * dense_scale
         intercept[j] = clf.intercept_[0]
-    return coef, intercept
+    return coef, (dense_coef if dense_scale else None), intercept
 
 
 def doc_top_scores(classifier, prepared: list[Prepared]) -> np.ndarray:
     """Highest sentence probability of each label, per document (n_docs x n_labels)."""
     out = []
     for p in prepared:
-        probs = classifier.doc_scores(p.features, p.clause_features)
+        probs = classifier.doc_scores(p.features)
         out.append(probs.max(axis=0) if len(probs) else np.zeros(len(classifier.labels_)))
     return np.array(out)
 
@@ -128,7 +152,25 @@ def predict_reasons(
 def tune_thresholds(
     top: np.ndarray, prepared: list[Prepared], labels: list[str], reasons: list[str]
 ) -> dict[str, float]:
-    return {r: best_threshold(top[:, labels.index(r)].tolist(), [r in p.reasons for p in prepared])[0] for r in reasons}
+    """Per-reason and per-signal document thresholds maximising F1 on `prepared`."""
+    out = {r: best_threshold(top[:, labels.index(r)].tolist(), [r in p.reasons for p in prepared])[0] for r in reasons}
+    for lab in labels:
+        if lab.startswith("signal:"):
+            name = lab.split(":", 1)[1]
+            truth = [bool(p.signals.get(name)) for p in prepared]
+            out[lab] = best_threshold(top[:, labels.index(lab)].tolist(), truth)[0]
+    return out
+
+
+def signal_accuracy(top: np.ndarray, prepared: list[Prepared], labels: list[str], thresholds: dict) -> float:
+    hits = n = 0
+    for lab in labels:
+        if lab.startswith("signal:"):
+            j, name = labels.index(lab), lab.split(":", 1)[1]
+            for row, p in zip(top, prepared):
+                hits += (row[j] >= thresholds[lab]) == bool(p.signals.get(name))
+                n += 1
+    return hits / n if n else 0.0
 
 
 def checksum(paths: list[Path]) -> str:
@@ -139,9 +181,9 @@ def checksum(paths: list[Path]) -> str:
 
 
 def fit_model(train_docs: list[Document], dev_docs: list[Document], *, seed: int = SEED, log=print, grid=None):
-    """Fit on train, select C and weighting and tune thresholds on dev; return the pipeline and its meta.
+    """Fit on train, select C, weighting and dense weight and tune thresholds on dev; return the pipeline and meta.
 
-    `grid` is a list of (C, class_weight) to try; by default every combination of C_GRID and WEIGHTING.
+    `grid` is a list of (C, class_weight, dense_scale) to try; by default every combination of the grids.
     """
     from .pipeline import build_pipeline
 
@@ -152,44 +194,55 @@ def fit_model(train_docs: list[Document], dev_docs: list[Document], *, seed: int
     train_p, dev_p = prepare(train_docs, nlp), prepare(dev_docs, nlp)
     lost = sum(p.lost_spans for p in train_p + dev_p)
     vocab = build_vocab(train_p)
-    X, Y = design_matrix(train_p, vocab, labels)
+    X, dense, Y, known = design_matrix(train_p, vocab, labels)
     log(f"{X.shape[0]} training sentences, {X.shape[1]} features, {lost} labelled spans not found after cleaning")
 
     clf = nlp.add_pipe("analyser_reasons", name="reasons")
-    candidates = []
-    for C, cw in grid or [(C, cw) for cw in WEIGHTING for C in C_GRID]:
-        coef, intercept = fit_weights(X, Y, C=C, class_weight=cw, seed=seed)
-        clf.set_weights(labels, vocab, coef, intercept)
+
+    def evaluate_on_dev(coef, dense_coef, intercept):
+        clf.set_weights(labels, vocab, coef, intercept, dense_coef=dense_coef)
         top = doc_top_scores(clf, dev_p)
         thresholds = tune_thresholds(top, dev_p, labels, reasons)
-        preds = predict_reasons(top, labels, thresholds, tax.none_reason)
+        preds = predict_reasons(top, labels, {r: thresholds[r] for r in reasons}, tax.none_reason)
         m = reason_metrics([p.reasons for p in dev_p], preds, tax.reason_names)
-        candidates.append({"C": C, "class_weight": cw, "dev_macro_f1": m["macro_f1"], "dev_micro_f1": m["micro_f1"]})
-        log(f"  C={C:<5} weighting={cw!s:<9} dev macro-F1 {m['macro_f1']:.3f} micro-F1 {m['micro_f1']:.3f}")
+        return top, thresholds, m, signal_accuracy(top, dev_p, labels, thresholds)
+
+    candidates = []
+    default_grid = [(C, cw, d) for d in DENSE_GRID for cw in WEIGHTING for C in C_GRID]
+    for C, cw, d in grid or default_grid:
+        coef, dense_coef, intercept = fit_weights(X, dense, Y, known, C=C, class_weight=cw, dense_scale=d, seed=seed)
+        _, _, m, sig = evaluate_on_dev(coef, dense_coef, intercept)
+        candidates.append(
+            {"C": C, "class_weight": cw, "dense_scale": d, "dev_macro_f1": m["macro_f1"],
+             "dev_micro_f1": m["micro_f1"], "dev_signals": sig}
+        )
+        log(f"  C={C:<5} weighting={cw!s:<9} dense={d:<4} dev macro-F1 {m['macro_f1']:.3f} "
+            f"micro-F1 {m['micro_f1']:.3f} signals {sig:.3f}")
     best = max(candidates, key=lambda c: (round(c["dev_macro_f1"], 6), c["dev_micro_f1"]))
-    coef, intercept = fit_weights(X, Y, C=best["C"], class_weight=best["class_weight"], seed=seed)
-    clf.set_weights(labels, vocab, coef, intercept)
-    top = doc_top_scores(clf, dev_p)
-    thresholds = tune_thresholds(top, dev_p, labels, reasons)
+    coef, dense_coef, intercept = fit_weights(
+        X, dense, Y, known, C=best["C"], class_weight=best["class_weight"], dense_scale=best["dense_scale"], seed=seed
+    )
+    top, thresholds, dev_metrics, dev_signals = evaluate_on_dev(coef, dense_coef, intercept)
     strength_cut = {lab: 0.5 for lab in labels if lab.startswith("strength:")}
-    clf.set_weights(labels, vocab, coef, intercept, {**thresholds, **strength_cut})
-    preds = predict_reasons(top, labels, thresholds, tax.none_reason)
-    dev_metrics = reason_metrics([p.reasons for p in dev_p], preds, tax.reason_names)
+    clf.set_weights(labels, vocab, coef, intercept, {**thresholds, **strength_cut}, dense_coef=dense_coef)
     meta = {
         "name": "analyser_reasons",
         "version": __version__,
         "seed": seed,
-        "selected": {"C": best["C"], "class_weight": best["class_weight"]},
+        "selected": {k: best[k] for k in ("C", "class_weight", "dense_scale")},
         "candidates": candidates,
         "thresholds": thresholds,
         "labels": labels,
         "dev": dev_metrics,
+        "dev_signals": dev_signals,
         "train_documents": len(train_docs),
         "train_sentences": int(X.shape[0]),
         "features": int(X.shape[1]),
+        "dense_dimensions": int(dense.shape[1]) if best["dense_scale"] else 0,
         "lost_spans": lost,
     }
-    log(f"selected C={best['C']} weighting={best['class_weight']}: dev macro-F1 {dev_metrics['macro_f1']:.3f}")
+    log(f"selected C={best['C']} weighting={best['class_weight']} dense={best['dense_scale']}: "
+        f"dev macro-F1 {dev_metrics['macro_f1']:.3f}, signals {dev_signals:.3f}")
     return nlp, meta
 
 
@@ -229,7 +282,7 @@ def learning_curve(
     from .pipeline import load_pipeline
 
     shipped = json.loads((MODEL_DIR / "meta.json").read_text())["analyser"]["selected"]
-    selected = (shipped["C"], shipped["class_weight"])
+    selected = (shipped["C"], shipped["class_weight"], shipped.get("dense_scale", 0.0))
     train_docs, dev_docs = load_split("train", labelled_dir), load_split("dev", labelled_dir)
     test = [Labelled(d.text, set(d.reasons), id=d.id) for d in load_split("test", labelled_dir)]
     order = list(train_docs)

@@ -1,8 +1,9 @@
-"""The reason classifier: scores every sentence for each reason gap and strength aspect, then the document.
+"""The reason classifier: scores every sentence for each reason gap, strength aspect and signal, then the document.
 
-A linear model (trained with scikit-learn, see analyser.training) applied with numpy only, so loading the shipped
-model does not import scikit-learn. Document score of a reason = its highest sentence score, rescaled so that the
-reason's tuned threshold maps to 0.5: a reason is reported when its score is at least 0.5.
+A linear model (trained with scikit-learn, see analyser.training) over sparse sentence features and a dense sentence
+vector, applied with numpy only, so loading the shipped model does not import scikit-learn. Document score of a
+label = its highest sentence score, rescaled so that the label's tuned threshold maps to 0.5: a reason (or signal) is
+reported when its score is at least 0.5.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import numpy as np
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from ..features import doc_clause_features, doc_sentence_features
+from ..features import DocFeatures, featurise
 
 RULE_FEATURE = "c:rule:"
 RULE_FLOOR = 0.97
@@ -38,15 +39,17 @@ class ReasonClassifier:
         self.labels_: list[str] = []
         self.vocab_: dict[str, int] = {}
         self.coef_: np.ndarray | None = None
+        self.dense_coef_: np.ndarray | None = None  # DIM x n_labels, applied to the sentence vector
         self.intercept_: np.ndarray | None = None
         self.thresholds_: dict[str, float] = {}
         self.rules_ = True
 
     # -- fitted state ---------------------------------------------------------------------------------------------
-    def set_weights(self, labels, vocab, coef, intercept, thresholds=None):
+    def set_weights(self, labels, vocab, coef, intercept, thresholds=None, dense_coef=None):
         self.labels_ = list(labels)
         self.vocab_ = dict(vocab)
         self.coef_ = np.asarray(coef, dtype=np.float32)
+        self.dense_coef_ = None if dense_coef is None else np.asarray(dense_coef, dtype=np.float32)
         self.intercept_ = np.asarray(intercept, dtype=np.float32)
         self.thresholds_ = dict(thresholds or {label: 0.5 for label in self.labels_})
         self._col = {label: j for j, label in enumerate(self.labels_)}
@@ -57,37 +60,43 @@ class ReasonClassifier:
         }
 
     # -- scoring --------------------------------------------------------------------------------------------------
-    def sentence_scores(self, features: list[list[str]]) -> np.ndarray:
-        """Probability of each label for each sentence (n_sentences x n_labels)."""
+    def sentence_scores(self, features: list[list[str]], vectors: np.ndarray | None = None) -> np.ndarray:
+        """Probability of each label for each sentence (n_sentences x n_labels).
+
+        Weights are summed in sorted feature order in float64, so a text gets the same scores in every process
+        (set order depends on PYTHONHASHSEED).
+        """
         if self.coef_ is None:
             raise ValueError(f"component '{self.name}' has no weights: train the model first (analyser train)")
-        out = np.empty((len(features), len(self.labels_)), dtype=np.float32)
+        out = np.empty((len(features), len(self.labels_)), dtype=np.float64)
         vocab, coef = self.vocab_, self.coef_
         for row, feats in enumerate(features):
-            idx = [vocab[f] for f in set(feats) if f in vocab]
-            logit = self.intercept_.copy()
+            idx = sorted({vocab[f] for f in feats if f in vocab})
+            logit = self.intercept_.astype(np.float64)
             if idx:
-                logit += coef[idx].sum(axis=0) / np.sqrt(len(idx))
+                logit = logit + coef[idx].sum(axis=0, dtype=np.float64) / np.sqrt(len(idx))
             out[row] = logit
-        return 1.0 / (1.0 + np.exp(-out))
+        if self.dense_coef_ is not None and vectors is not None and len(features):
+            out += vectors.astype(np.float64) @ self.dense_coef_.astype(np.float64)
+        return (1.0 / (1.0 + np.exp(-out))).astype(np.float32)
 
-    def doc_scores(self, sentence_feats: list[list[str]], clause_feats: list[list[list[str]]]) -> np.ndarray:
+    def doc_scores(self, f: DocFeatures) -> np.ndarray:
         """Sentence probabilities, refined by clause for sentences that contrast praise with a gap.
 
         In "While we were impressed by your experience, we chose candidates whose skills more closely match" the gap
         is in one clause and the praise in the other: each clause is scored alone, and a gap counts from the whole
         sentence only when no clause praises that same aspect.
         """
-        probs = self.sentence_scores(sentence_feats)
-        self._apply_rules(probs, sentence_feats)
-        for i, parts in enumerate(clause_feats):
+        probs = self.sentence_scores(f.sentences, f.sentence_vectors)
+        self._apply_rules(probs, f.sentences)
+        for i, parts in enumerate(f.clauses):
             if not parts:
                 continue
-            cp = self.sentence_scores(parts)
+            cp = self.sentence_scores(parts, f.clause_vectors[i])
             self._apply_rules(cp, parts)
             best = cp.max(axis=0)
             for j, label in enumerate(self.labels_):
-                if label.startswith("strength:"):
+                if label.startswith(("strength:", "signal:")):
                     probs[i, j] = max(probs[i, j], best[j])
                     continue
                 k = self._strength_col.get(label)
@@ -116,8 +125,29 @@ class ReasonClassifier:
             if fit is not None and named - {"fit"} and "fit" not in named:
                 probs[i, fit] = min(probs[i, fit], 0.5 * self.thresholds_.get("fit", 0.5))
 
+    @property
+    def dense(self) -> bool:
+        return self.dense_coef_ is not None
+
     def __call__(self, doc: Doc) -> Doc:
-        probs = self.doc_scores(doc_sentence_features(doc), doc_clause_features(doc))
+        return self._score(doc, featurise([doc], dense=self.dense)[0])
+
+    def pipe(self, docs, batch_size: int = 128):
+        """Score docs in batches: the sentence vectors of a whole batch are computed in one call."""
+        batch = []
+        for doc in docs:
+            batch.append(doc)
+            if len(batch) >= batch_size:
+                yield from self._score_many(batch)
+                batch = []
+        yield from self._score_many(batch)
+
+    def _score_many(self, docs: list[Doc]):
+        for doc, f in zip(docs, featurise(docs, dense=self.dense)):
+            yield self._score(doc, f)
+
+    def _score(self, doc: Doc, f: DocFeatures) -> Doc:
+        probs = self.doc_scores(f)
         doc._.sent_scores = probs
         top = probs.max(axis=0) if len(probs) else np.zeros(len(self.labels_), dtype=np.float32)
         for j, label in enumerate(self.labels_):
@@ -125,16 +155,15 @@ class ReasonClassifier:
                 doc.cats[label] = float(rescale(top[j], self.thresholds_.get(label, 0.5)))
         return doc
 
-    def pipe(self, docs, batch_size: int = 128):
-        for doc in docs:
-            yield self(doc)
-
     # -- serialisation --------------------------------------------------------------------------------------------
     def to_disk(self, path, exclude=()):
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         features = sorted(self.vocab_, key=self.vocab_.get)
-        np.savez_compressed(path / "weights.npz", coef=self.coef_, intercept=self.intercept_)
+        arrays = {"coef": self.coef_, "intercept": self.intercept_}
+        if self.dense_coef_ is not None:
+            arrays["dense_coef"] = self.dense_coef_
+        np.savez_compressed(path / "weights.npz", **arrays)
         (path / "features.txt").write_text("\n".join(features) + "\n", encoding="utf-8")
         cfg = {"labels": self.labels_, "thresholds": self.thresholds_}
         (path / "cfg.json").write_text(json.dumps(cfg, indent=2) + "\n", encoding="utf-8")
@@ -145,7 +174,12 @@ class ReasonClassifier:
         features = (path / "features.txt").read_text(encoding="utf-8").splitlines()
         with np.load(path / "weights.npz") as w:
             self.set_weights(
-                cfg["labels"], {f: i for i, f in enumerate(features)}, w["coef"], w["intercept"], cfg["thresholds"]
+                cfg["labels"],
+                {f: i for i, f in enumerate(features)},
+                w["coef"],
+                w["intercept"],
+                cfg["thresholds"],
+                w["dense_coef"] if "dense_coef" in w.files else None,
             )
         return self
 

@@ -163,7 +163,7 @@ def batch_cli(
     )
 
     from .actions import CatalogueError, load_catalogue
-    from .batch import Interrupted, run_batch, summary_dict
+    from .batch import Interrupted, run_batch, summary_dict, summary_notes
     from .tables import TableError
 
     if not input.is_file():
@@ -221,6 +221,8 @@ def batch_cli(
     )
     if info["reasons"]:
         err.print("reasons: " + ", ".join(f"{r} {n:,}" for r, n in info["reasons"].items()), highlight=False)
+    for note in summary_notes(summary):
+        err.print(note, markup=False, highlight=False)
 
 
 @app.command("trends")
@@ -369,9 +371,10 @@ def train_cli(
 @app.command("evaluate")
 def evaluate_cli(
     data: Annotated[
-        Path,
+        list[Path],
         typer.Argument(
-            help="Labelled data: a project .jsonl file or split folder, or a CSV with 'text' and 'reasons' columns.",
+            help="Labelled data, one or more: project .jsonl files or split folders, or CSVs with 'text' and 'reasons' "
+            "columns (e.g. both files of ../shared/real-dev). Several are scored each on its own, then together.",
             exists=True,
         ),
     ],
@@ -379,16 +382,22 @@ def evaluate_cli(
     as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
 ) -> None:
     """Score the model on labelled feedback: per-reason precision, recall and F1, micro/macro F1, exact match."""
-    from .evaluate import evaluate_path, render_metrics
+    from .evaluate import evaluate_paths, render_metrics
 
     try:
-        metrics = evaluate_path(data, model=model)
+        results = evaluate_paths(data, model=model)
     except (FileNotFoundError, ValueError) as exc:
         raise fail(str(exc)) from None
     if as_json:
-        sys.stdout.write(json.dumps(metrics, indent=2) + "\n")
-    else:
-        render_metrics(metrics, Console())
+        sys.stdout.write(json.dumps(results["all"] if len(data) == 1 else results, indent=2) + "\n")
+        return
+    console = Console()
+    for name, metrics in results["files"].items() if len(data) > 1 else []:
+        console.rule(name)
+        render_metrics(metrics, console, worst=False)
+    if len(data) > 1:
+        console.rule("all files together")
+    render_metrics(results["all"], console)
 
 
 def main() -> None:

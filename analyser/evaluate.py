@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import MODEL_DIR
-from .evaluation import reason_metrics
+from .evaluation import bootstrap_intervals, reason_metrics
 from .taxonomy import load_taxonomy
 
 WORST = 15
@@ -26,6 +26,11 @@ class Labelled:
     signals: dict[str, bool] = field(default_factory=dict)  # only the signals that were judged
     praised: set[str] = field(default_factory=set)  # aspects the text praises
     id: str = ""
+    praises: bool | None = None  # the text praises the candidate (a CSV's `strengths` column); None: from `praised`
+
+    @property
+    def has_praise(self) -> bool:
+        return bool(self.praised) if self.praises is None else self.praises
 
 
 def _split_labels(cell: str | None) -> set[str]:
@@ -72,7 +77,8 @@ def load_labelled(path: Path) -> list[Labelled]:
             if bad:
                 raise ValueError(f"{path}:{n}: unknown reasons {sorted(bad)}; valid: {', '.join(tax.reason_names)}")
             signals = {s: v for s in tax.signals if (v := _bool_cell(row.get(s))) is not None}
-            items.append(Labelled(row["text"], gold, also_ok, signals, id=row.get("id") or str(n)))
+            praises = _bool_cell(row.get("strengths"))
+            items.append(Labelled(row["text"], gold, also_ok, signals, id=row.get("id") or str(n), praises=praises))
         return items
 
 
@@ -85,7 +91,9 @@ def evaluate_items(items: list[Labelled], *, model: Path = MODEL_DIR) -> dict:
     preds = [{tax.none_reason} if isinstance(r, Exception) else set(r.reason_names) for r in results]
     metrics = reason_metrics([i.reasons for i in items], preds, tax.reason_names, [i.also_ok for i in items])
 
-    polarity = sum(len((i.praised & p) - i.reasons - i.also_ok) for i, p in zip(items, preds))
+    # Wrong reasons on texts that praise the candidate (the real-dev scorer's rule): praise read as a gap.
+    polarity = sum(len(p - i.reasons - i.also_ok) for i, p in zip(items, preds) if i.has_praise)
+    false_none = sum(tax.none_reason in p and tax.none_reason not in i.reasons | i.also_ok for i, p in zip(items, preds))
     sig_n = sig_ok = 0
     for item, res in zip(items, results):
         for s, value in item.signals.items():
@@ -117,6 +125,10 @@ def evaluate_items(items: list[Labelled], *, model: Path = MODEL_DIR) -> dict:
     metrics.update(
         {
             "polarity_errors": polarity,
+            "false_none": false_none,
+            "intervals": bootstrap_intervals(
+                [i.reasons for i in items], preds, tax.reason_names, [i.also_ok for i in items]
+            ),
             "signal_accuracy": sig_ok / sig_n if sig_n else None,
             "signals_judged": sig_n,
             "confusion": {f"{g}->{q}": n for (g, q), n in sorted(confusion.items())},
@@ -134,7 +146,20 @@ def evaluate_path(path: Path, *, model: Path = MODEL_DIR) -> dict:
     return evaluate_items(load_labelled(path), model=model)
 
 
-def render_metrics(metrics: dict, console) -> None:
+def evaluate_paths(paths: list[Path], *, model: Path = MODEL_DIR) -> dict:
+    """Metrics of each labelled file and, for several, of all of them together: {"files": {name: m}, "all": m}."""
+    loaded = {Path(p).stem if Path(p).is_file() else Path(p).name: load_labelled(Path(p)) for p in paths}
+    out = {"files": {name: evaluate_items(items, model=model) for name, items in loaded.items()}}
+    out["all"] = (
+        evaluate_items([i for items in loaded.values() for i in items], model=model)
+        if len(loaded) > 1
+        else next(iter(out["files"].values()))
+    )
+    return out
+
+
+def render_metrics(metrics: dict, console, *, worst: bool = True) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(title=f"Reasons on {metrics['n']} texts", title_justify="left")
@@ -143,17 +168,21 @@ def render_metrics(metrics: dict, console) -> None:
     for r, m in metrics["per_reason"].items():
         table.add_row(r, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", str(m["support"]))
     console.print(table)
+    lo, hi = metrics["intervals"]["micro_f1"]
     console.print(
-        f"micro-F1 {metrics['micro_f1']:.3f}   macro-F1 {metrics['macro_f1']:.3f}   "
-        f"exact match {metrics['exact_match']:.3f}   praise reported as gap {metrics['polarity_errors']}"
+        f"micro-F1 {metrics['micro_f1']:.3f} (95% CI {lo:.3f}-{hi:.3f})   macro-F1 {metrics['macro_f1']:.3f}   "
+        f"exact match {metrics['exact_match']:.3f}   wrong reasons on texts that praise {metrics['polarity_errors']}   "
+        f"'no reason' when one was given {metrics['false_none']}"
     )
     if metrics["signal_accuracy"] is not None:
         console.print(
             f"signal accuracy {metrics['signal_accuracy']:.3f} over {metrics['signals_judged']} judged signals"
         )
-    worst = Table(title="Worst errors", title_justify="left", show_lines=True)
+    if not worst:
+        return
+    errors = Table(title="Worst errors", title_justify="left", show_lines=True)
     for col in ("id", "missed", "extra", "text"):
-        worst.add_column(col)
+        errors.add_column(col)
     for e in metrics["worst_errors"][:10]:
-        worst.add_row(e["id"], ", ".join(e["missed"]), ", ".join(e["extra"]), e["text"][:160])
-    console.print(worst)
+        errors.add_row(e["id"], ", ".join(e["missed"]), ", ".join(e["extra"]), escape(e["text"][:160]))
+    console.print(errors)

@@ -74,3 +74,28 @@ def bootstrap_f1(
             samples[r].append(m["per_reason"][r]["f1"])
         samples["macro"].append(m["macro_f1"])
     return {r: (float(np.percentile(v, 2.5)), float(np.percentile(v, 97.5))) for r, v in samples.items()}
+
+
+def bootstrap_intervals(
+    gold: Sequence[set[str]],
+    pred: Sequence[set[str]],
+    reasons: Sequence[str],
+    also_ok: Sequence[set[str]] | None = None,
+    *,
+    n: int = 500,
+    seed: int = 0,
+) -> dict[str, tuple[float, float]]:
+    """95% percentile bootstrap intervals of micro-F1, macro-F1 and exact match, resampling texts."""
+    import numpy as np
+
+    ok = list(also_ok or [set()] * len(gold))
+    if not gold:
+        return {k: (0.0, 0.0) for k in ("micro_f1", "macro_f1", "exact_match")}
+    rng = np.random.default_rng(seed)
+    samples: dict[str, list[float]] = {"micro_f1": [], "macro_f1": [], "exact_match": []}
+    for _ in range(n):
+        pick = rng.integers(0, len(gold), size=len(gold))
+        m = reason_metrics([gold[i] for i in pick], [pred[i] for i in pick], reasons, [ok[i] for i in pick])
+        for k in samples:
+            samples[k].append(m[k])
+    return {k: (float(np.percentile(v, 2.5)), float(np.percentile(v, 97.5))) for k, v in samples.items()}

@@ -18,7 +18,7 @@ from .mentions import find_company, find_contact, find_role
 from .pipeline import load_pipeline
 from .signals import detect_signals, detect_stage
 from .taxonomy import load_taxonomy
-from .text_cleaning import clean
+from .text_cleaning import clean, normalise_raw
 
 MAX_EVIDENCE = 3
 STRENGTH_CUT = 0.5
@@ -123,6 +123,8 @@ def _prepare(texts, max_chars, errors):
         try:
             raw = _check_input(text)
             cleaned = clean(raw, max_chars=max_chars)
+            # The result's name and employer are found in the raw text: bounded and valid like the cleaned one.
+            raw = normalise_raw(raw, max_chars=max_chars)
             if not cleaned.text.strip():
                 raise InputError("no feedback text left after removing quoted replies, signatures and disclaimers")
         except InputError as exc:

@@ -1,6 +1,7 @@
 import pytest
 
-from analyser.mentions import find_company, find_contact, find_role
+from analyser.extraction_eval import load_cases, measure
+from analyser.mentions import find_company, find_contact, find_mentions, find_role
 
 
 @pytest.mark.parametrize(
@@ -32,3 +33,54 @@ def test_role_and_company(text, role, company):
 def test_contact_is_the_person_who_signed_not_a_team():
     assert find_contact("Thanks again.\n\nKind regards,\nPriya Shah\nTalent Partner") == "Priya"
     assert find_contact("Best wishes,\nThe Recruitment Team") is None
+
+
+@pytest.mark.parametrize(
+    "text, company, role, contact",
+    [
+        # a team is not an employer ("working at Graduate", "a job alert for Early")
+        ("Dear Sam,\n\nThank you for applying.\n\nKind regards,\nEarly Careers Team", None, None, None),
+        ("Hi,\n\nThanks for applying to our Summer Internship.\n\nGraduate Recruitment Team", None, "Summer Internship", None),
+        # a recruiter writing for a client: the client when named, never the agency
+        (
+            "Hi Jo,\n\nMy client has decided to go with another candidate.\n\nBest,\nTom Baker\nSenior Consultant | Hays",
+            None,
+            None,
+            "Tom",
+        ),
+        (
+            "Hi Mei,\n\nOur client, Ardent Pharma, has decided not to take your application forward.\n\nSarah\nPinnacle Search",
+            "Ardent Pharma",
+            None,
+            None,
+        ),
+        # a gig platform is not the employer
+        ("Hi Marta,\n\nThe client has hired another freelancer.\n\nThe Upwork Team", None, None, None),
+        # the alternative vacancy is not the role applied for
+        (
+            "Dear Ben,\n\nThank you for applying for the Senior Data Scientist role at Hexam Analytics. We would "
+            "encourage you to apply for our Data Analyst role.\n\nKind regards,\nLucy",
+            "Hexam Analytics",
+            "Senior Data Scientist",
+            "Lucy",
+        ),
+        # software senders and initials give no name
+        ("From: Workday <noreply@myworkday.com>\n\nDear Liam,\n\nThank you for your interest.", None, None, None),
+        ("Dear Maria,\n\nYou were not successful.\n\nYours sincerely,\nJ. Whitfield\nPractice Manager", None, None, None),
+    ],
+)
+def test_names_found_for_sure_or_not_at_all(text, company, role, contact):
+    m = find_mentions(text)
+    assert (m.company, m.role, m.contact) == (company, role, contact)
+
+
+def test_two_different_employers_give_none_and_say_why():
+    m = find_mentions("Thank you for applying for the Analyst role at Acme. We chose a candidate for the post at Zenith.")
+    assert m.company is None and any("more than one employer" in n for n in m.notes)
+
+
+def test_written_extraction_set_precision_is_at_least_095():
+    cases = load_cases()
+    assert len(cases) >= 60
+    for field, r in measure(cases).items():
+        assert r["precision"] >= 0.95, (field, r["errors"])

@@ -39,8 +39,15 @@ def labelled_cases(split: str, labelled_dir: Path = LABELLED_DIR) -> list[dict]:
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 d = json.loads(line)
-                rows.append({"id": d["id"], "kind": d.get("register", ""), "text": d["text"],
-                             "company": d.get("company"), "role": d.get("role")})
+                rows.append(
+                    {
+                        "id": d["id"],
+                        "kind": d.get("register", ""),
+                        "text": d["text"],
+                        "company": d.get("company"),
+                        "role": d.get("role"),
+                    }
+                )
     return rows
 
 
@@ -116,8 +123,10 @@ def main(argv: list[str]) -> int:
     cases = load_cases() if which == "written" else labelled_cases(which)
     fields = FIELDS if which == "written" else ("company", "role")
     for f, r in measure(cases, fields).items():
-        print(f"{f}: precision {r['precision']:.3f} recall {r['recall']:.3f} ({r['correct']}/{r['found']} found right, "
-              f"{r['expected']} named)")
+        print(
+            f"{f}: precision {r['precision']:.3f} recall {r['recall']:.3f} ({r['correct']}/{r['found']} found right, "
+            f"{r['expected']} named)"
+        )
         if "-v" in argv:
             for e in r["errors"]:
                 print(f"   {e['id']}: expected {e['expected']!r}, found {e['found']!r}")

@@ -105,18 +105,27 @@ _COMPANY_BODY = [
     (rf"\b(?i:interest in|interested in) (?:joining |working (?:at|for|with) (?:us at )?)?(?P<name>{_NAME})", 2),
     (rf"\b(?i:application|applying|applied|apply) (?:to|with|at) (?P<name>{_NAME})(?= for\b|[,.;!]|$)", 2),
     (rf"\b(?:a role|a position|a job|roles|positions) (?:at|with) (?P<name>{_NAME})", 2),
-    (rf"\b(?:interviewing|interview|meeting|speaking|talking) with (?P<name>{_NAME})(?=[,.;!]| last| on| for| about|$)", 2),
+    (
+        rf"\b(?:interviewing|interview|meeting|speaking|talking) with (?P<name>{_NAME})(?=[,.;!]| last| on| for| about|$)",
+        2,
+    ),
     (rf"\b(?i:here at|everyone at|all of us at|us at|careers (?:page )?at|careers with|joining) (?P<name>{_NAME})", 2),
     (rf"(?:^|[.!?]\s)(?P<name>{_NAME}) (?:reviewed|has reviewed|has decided|have decided|decided|has chosen)\b", 2),
     (rf"^Subject:.*?\b(?:application|interview) (?:to|with|at) (?P<name>{_NAME})", 2),
     (rf"\b(?:at|with) (?P<name>{_NAME})(?=\s*[,.;:!]|\s*$)", 1),
 ]
 _COMPANY_SIGNATURE = [
-    (rf"^(?:The )?(?P<name>{_NAME}) (?:Early Careers |Graduate |Campus )?(?:Talent Acquisition|Talent|Recruiting|Recruitment|Human Resources|HR|People|Careers|Hiring|Resourcing)(?: Team)?\s*$", 2),
+    (
+        rf"^(?:The )?(?P<name>{_NAME}) (?:Early Careers |Graduate |Campus )?(?:Talent Acquisition|Talent|Recruiting|Recruitment|Human Resources|HR|People|Careers|Hiring|Resourcing)(?: Team)?\s*$",
+        2,
+    ),
     (rf"^The (?P<name>{_NAME}) Team\s*$", 2),
     (rf"^(?P<name>{_NAME}) Careers\s*$", 2),
     (rf"^(?P<name>{_NAME})\s*\|\s*(?:People|Talent|HR|Recruiting|Recruitment|Careers|Human)[\w ]*$", 2),
-    (rf"^(?:Talent Acquisition|Talent|Recruiting|Recruitment|HR|People|Careers|Human Resources)[\w ]*\s*\|\s*(?P<name>{_NAME})\s*$", 2),
+    (
+        rf"^(?:Talent Acquisition|Talent|Recruiting|Recruitment|HR|People|Careers|Human Resources)[\w ]*\s*\|\s*(?P<name>{_NAME})\s*$",
+        2,
+    ),
     (rf"^[A-Z][\w ]*?(?:,|[ ]\|)[ ](?P<name>{_NAME})[ ]*$", 1),
     (rf"^(?P<name>{_NAME} (?:Ltd|Limited|LLP|plc|PLC|Inc|LLC|GmbH)\.?)\s*$", 1),
 ]
@@ -124,9 +133,15 @@ _ROLE = [
     (rf"\b{_ROLE_NOUN}s? (?:of|as) (?:an? )?(?P<name>{_NAME})", 3),
     (rf"\b(?:the|our|your|this|for|an?) (?P<name>{_NAME}) {_ROLE_NOUN}\b", 3),
     (rf"\b(?:the|our|your|this|an?) (?P<name>{_NAME} {_PROGRAMME})\b", 3),
-    (rf"\b(?:application|applying|applied|apply|interviewing|interview|candidacy|proposal)s? (?:for|to be) (?:the |our |an? )?(?P<name>{_NAME})(?=\s\((?:Job|Req|Ref|Band)|\s(?:at|with|in|position|role|post|vacancy)\b|[,.;]|$)", 2),
+    (
+        rf"\b(?:application|applying|applied|apply|interviewing|interview|candidacy|proposal)s? (?:for|to be) (?:the |our |an? )?(?P<name>{_NAME})(?=\s\((?:Job|Req|Ref|Band)|\s(?:at|with|in|position|role|post|vacancy)\b|[,.;]|$)",
+        2,
+    ),
     (r"\b(?:Requisition|Req\.?|Job ID|Ref\.?)[ #:]*[\w-]*\d+\s*[-–:]\s*(?P<name>" + _NAME + ")", 2),
-    (rf"^Subject:\s*(?:Re:\s*)?(?:Your |Update on your )?application (?:for|-|–|:)\s*(?:the )?(?P<name>{_NAME})\s*$", 2),
+    (
+        rf"^Subject:\s*(?:Re:\s*)?(?:Your |Update on your )?application (?:for|-|–|:)\s*(?:the )?(?P<name>{_NAME})\s*$",
+        2,
+    ),
     (rf"^Re:\s*(?P<name>{_NAME})\s*$", 2),
 ]
 _FLAGS = re.M
@@ -153,7 +168,9 @@ def _clean_company(name: str, lists: _Lists) -> str | None:
     words = _words(name.strip(" -–,.;:"))
     while words and (words[0].lower() in lists.not_names or words[0].lower() == "the"):
         words = words[1:]
-    while words and (words[-1].lower() in lists.company_suffixes or words[-1].lower() in {"of", "and", "&", "for", "the"}):
+    while words and (
+        words[-1].lower() in lists.company_suffixes or words[-1].lower() in {"of", "and", "&", "for", "the"}
+    ):
         words = words[:-1]
     # "Hexam Analytics Early Careers": a team name after the employer's is not part of it
     while len(words) > 1 and words[-1].lower() in lists.team_words:
@@ -356,6 +373,7 @@ _EQUIV_DROP = re.compile(
 
 def same_name(a: str, b: str) -> bool:
     """Two spellings of one name: equal once case, legal endings and role words are set aside, or one begins the other."""
+
     def norm(s: str) -> str:
         s = re.sub(r"\([^)]*\)", " ", s.lower())
         s = _EQUIV_DROP.sub(" ", s)

@@ -40,7 +40,12 @@ def test_contact_is_the_person_who_signed_not_a_team():
     [
         # a team is not an employer ("working at Graduate", "a job alert for Early")
         ("Dear Sam,\n\nThank you for applying.\n\nKind regards,\nEarly Careers Team", None, None, None),
-        ("Hi,\n\nThanks for applying to our Summer Internship.\n\nGraduate Recruitment Team", None, "Summer Internship", None),
+        (
+            "Hi,\n\nThanks for applying to our Summer Internship.\n\nGraduate Recruitment Team",
+            None,
+            "Summer Internship",
+            None,
+        ),
         # a recruiter writing for a client: the client when named, never the agency
         (
             "Hi Jo,\n\nMy client has decided to go with another candidate.\n\nBest,\nTom Baker\nSenior Consultant | Hays",
@@ -66,7 +71,12 @@ def test_contact_is_the_person_who_signed_not_a_team():
         ),
         # software senders and initials give no name
         ("From: Workday <noreply@myworkday.com>\n\nDear Liam,\n\nThank you for your interest.", None, None, None),
-        ("Dear Maria,\n\nYou were not successful.\n\nYours sincerely,\nJ. Whitfield\nPractice Manager", None, None, None),
+        (
+            "Dear Maria,\n\nYou were not successful.\n\nYours sincerely,\nJ. Whitfield\nPractice Manager",
+            None,
+            None,
+            None,
+        ),
     ],
 )
 def test_names_found_for_sure_or_not_at_all(text, company, role, contact):
@@ -75,7 +85,9 @@ def test_names_found_for_sure_or_not_at_all(text, company, role, contact):
 
 
 def test_two_different_employers_give_none_and_say_why():
-    m = find_mentions("Thank you for applying for the Analyst role at Acme. We chose a candidate for the post at Zenith.")
+    m = find_mentions(
+        "Thank you for applying for the Analyst role at Acme. We chose a candidate for the post at Zenith."
+    )
     assert m.company is None and any("more than one employer" in n for n in m.notes)
 
 

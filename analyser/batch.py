@@ -7,18 +7,21 @@ return compact rows. The output is written to a temporary file and renamed only 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import time
+import tomllib
 from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 
-from .config import MAX_CHARS, MODEL_DIR
-from .tables import TableError, TableWriter, count_rows, read_table
+from .config import DATA_DIR, MAX_CHARS, MODEL_DIR
+from .tables import XLSX_MAX_CELL, TableError, TableWriter, count_rows, read_table, xlsx_overflow
 from .taxonomy import load_taxonomy
 
 CHUNK_ROWS = 2000
@@ -26,6 +29,14 @@ SUB_BATCH = 250  # texts per task sent to a worker process
 CACHE_SIZE = 20_000
 REVIEW_MARGIN = 0.1  # a top score this close to the 0.5 reporting line needs a human look
 _NUMERIC = re.compile(r"^[\s\d.,:;/%£$€+\-()]*$")
+_WORD = re.compile(r"[^\W\d_]+")
+_FORMULA = re.compile(r"^\s*[=+@]\s*(?:[A-Za-z_][\w.]*\s*\(|[^A-Za-z]*$)")
+_UNSPACED_SCRIPT = re.compile("[\u2e80-\u9fff\uac00-\ud7af\u0e00-\u0e7f\u3040-\u30ff]")  # CJK, kana, Hangul, Thai
+NO_FEEDBACK = "no feedback text"
+PLACEHOLDERS_PATH = DATA_DIR / "placeholders.toml"
+# A column whose name says it holds the feedback is preferred over guessing from the cells (earlier = stronger).
+TEXT_COLUMN_WORDS = ("feedback", "comments", "comment", "text", "notes", "note", "reason", "remarks", "message", "body")
+SUFFIX = "_analysis"  # added to an analysis column whose name an input column already has
 
 
 def output_columns() -> list[str]:
@@ -34,10 +45,13 @@ def output_columns() -> list[str]:
         "reasons",
         *(f"score_{r}" for r in tax.reason_names),
         "top_reason",
+        "evidence",
         "strengths",
+        "strength_aspects",
         *tax.signals,
         "stage",
         "skills_mentioned",
+        "skills_gaps",
         "actions",
         "needs_review",
         "warnings",
@@ -53,6 +67,12 @@ class BatchSummary:
     needs_review: int = 0
     unique_texts: int = 0
     reasons: Counter = field(default_factory=Counter)
+    text_column: str = ""
+    text_column_how: str = ""  # why that column: "given", "named like feedback", "the only free-text column"
+    renamed: dict[str, str] = field(default_factory=dict)  # analysis column -> the name it got (input kept its own)
+    cells_cut: int = 0  # cells longer than Excel's 32,767 characters, cut in XLSX output
+    rows_cut: int = 0
+    rows_repaired: int = 0  # rows whose invalid characters (lone surrogates) were replaced
     timings: dict[str, float] = field(
         default_factory=lambda: {"reading": 0.0, "cleaning": 0.0, "model": 0.0, "writing": 0.0}
     )
@@ -67,16 +87,42 @@ class Interrupted(Exception):
         self.rows_done = rows_done
 
 
+@lru_cache(maxsize=1)
+def placeholders(path: Path = PLACEHOLDERS_PATH) -> frozenset[str]:
+    """The placeholder cells of data/placeholders.toml, normalised; a malformed file is a ValueError naming it."""
+    with open(path, "rb") as fh:
+        raw = tomllib.load(fh)
+    extra = set(raw) - {"placeholders"}
+    values = raw.get("placeholders")
+    if extra or not isinstance(values, list) or not all(isinstance(v, str) and v.strip() for v in values):
+        raise ValueError(f'{path}: expected only `placeholders = ["...", ...]` (non-empty strings)')
+    return frozenset(_normal(v) for v in values)
+
+
+def _normal(text: str) -> str:
+    return " ".join(re.sub(r"[\W_]+", " ", text.lower()).split())
+
+
 def cell_problem(value) -> str | None:
-    """Why a cell cannot be analysed as feedback, or None."""
+    """Why a cell cannot be analysed as feedback, or None.
+
+    Cells with no words of feedback (placeholders like N/A or "no comment", booleans, single words, formulas) are
+    marked like empty cells, so that they are not counted as feedback that gives no reason.
+    """
     if value is None or (isinstance(value, float) and value != value):
         return "empty cell"
     if not isinstance(value, str):
         return f"not text ({type(value).__name__})"
     if not value.strip():
         return "empty cell"
-    if _NUMERIC.match(value):
+    if _NUMERIC.match(value) and any(ch.isdigit() for ch in value):
         return "not text (a number)"
+    if len(value) < 2000:  # long cells are feedback whatever they start with
+        words = _WORD.findall(value)
+        if len(words) < 2 and not _UNSPACED_SCRIPT.search(value):
+            return NO_FEEDBACK
+        if _FORMULA.match(value) or _normal(value) in placeholders():
+            return NO_FEEDBACK
     return None
 
 
@@ -85,14 +131,21 @@ def row_from_analysis(result, *, full: bool) -> dict:
     d = result.to_dict()
     tax = load_taxonomy()
     top = d["reasons"][0]
+    gaps = d.get("skills_gaps")
+    if gaps is None:  # results without skill polarity: the skills named in the evidence of a gap
+        said = " ".join(e for r in d["reasons"] for e in r["evidence"]).lower()
+        gaps = [s for s in d["skills_mentioned"] if s.lower() in said]
     row = {
         "reasons": ";".join(r["reason"] for r in d["reasons"]),
         **{f"score_{r}": d["scores"][r] for r in tax.reason_names},
         "top_reason": top["reason"],
+        "evidence": json.dumps({r["reason"]: r["evidence"] for r in d["reasons"] if r["evidence"]}, ensure_ascii=False),
         "strengths": len(d["strengths"]),
+        "strength_aspects": ";".join(dict.fromkeys(s["aspect"] for s in d["strengths"])),
         **{s: d["signals"][s] for s in tax.signals},
         "stage": d["stage"],
         "skills_mentioned": ";".join(d["skills_mentioned"]),
+        "skills_gaps": ";".join(gaps),
         "actions": ";".join(a["title"] for a in d["actions"]),
         "needs_review": abs(top["score"] - 0.5) < REVIEW_MARGIN or d["language"] != "en",
         "warnings": "; ".join(d["warnings"]),
@@ -109,10 +162,13 @@ def error_row(message: str, warnings: str = "") -> dict:
         "reasons": "",
         **{f"score_{r}": None for r in tax.reason_names},
         "top_reason": "",
+        "evidence": "",
         "strengths": None,
+        "strength_aspects": "",
         **{s: None for s in tax.signals},
         "stage": "",
         "skills_mentioned": "",
+        "skills_gaps": "",
         "actions": "",
         "needs_review": True,
         "warnings": warnings,
@@ -156,24 +212,52 @@ def _worker_task(texts: list[str]):
 
 # -- the run ---------------------------------------------------------------------------------------------------------
 def pick_text_column(df: pd.DataFrame, text_column: str | None) -> str:
+    """The feedback column: the one given, else one named like feedback, else the only one that looks like free text."""
+    return choose_text_column(df, text_column)[0]
+
+
+def choose_text_column(df: pd.DataFrame, text_column: str | None) -> tuple[str, str]:
+    """The feedback column and how it was chosen (said in the summary, so a wrong guess is seen at once)."""
     columns = [str(c) for c in df.columns]
     if text_column is not None:
         if text_column not in columns:
             raise TableError(f"column '{text_column}' not found; columns are: {', '.join(columns)}")
-        return text_column
-    candidates = []
-    for col in df.columns:
-        values = [v for v in df[col].tolist() if isinstance(v, str) and v.strip()]
-        if (
-            values
-            and sum(len(v) for v in values) / len(values) >= 30
-            and sum(len(v.split()) >= 5 for v in values) >= len(values) / 2
-        ):
-            candidates.append(str(col))
+        return text_column, "given"
+    texts = {c: [v for v in df[c].tolist() if isinstance(v, str) and v.strip()] for c in columns}
+    ours = set(output_columns())
+    named = []
+    for c in columns:
+        words = _normal(c).split()
+        hits = [i for i, w in enumerate(TEXT_COLUMN_WORDS) if w in words]
+        if hits and c not in ours and any(len(_WORD.findall(v)) >= 2 for v in texts[c]):
+            named.append((min(hits), columns.index(c), c))
+    if named:
+        return min(named)[2], "named like feedback"
+    candidates = [
+        c
+        for c in columns
+        if texts[c]
+        and sum(len(v) for v in texts[c]) / len(texts[c]) >= 30
+        and sum(len(v.split()) >= 5 for v in texts[c]) >= len(texts[c]) / 2
+    ]
     if len(candidates) != 1:
         found = f"{len(candidates)} columns look like free text" if candidates else "no column looks like free text"
         raise TableError(f"{found}; choose one with --text-column (columns are: {', '.join(columns)})")
-    return candidates[0]
+    return candidates[0], "the only free-text column"
+
+
+def analysis_names(input_columns, names: list[str]) -> dict[str, str]:
+    """The name each analysis column gets: its own, or with `_analysis` added (again if need be) when an input column
+    has it. Input columns always keep their names."""
+    taken = set(map(str, input_columns))
+    out = {}
+    for name in names:
+        new = name
+        while new in taken:
+            new += SUFFIX
+        taken.add(new)
+        out[name] = new
+    return out
 
 
 def run_batch(
@@ -212,7 +296,11 @@ def run_batch(
         summary.timings["reading"] += time.perf_counter() - t0
         if first is None:
             raise TableError(f"{input_path.name} has no rows")
-        column = pick_text_column(first, text_column)
+        column, summary.text_column_how = choose_text_column(first, text_column)
+        summary.text_column = column
+        ours = ["analysis", "error"] if full else output_columns()
+        names = analysis_names(first.columns, ours)
+        summary.renamed = {k: v for k, v in names.items() if k != v}
         if id_column is not None and id_column not in map(str, first.columns):
             raise TableError(f"column '{id_column}' not found; columns are: {', '.join(map(str, first.columns))}")
         if workers > 1:
@@ -233,10 +321,11 @@ def run_batch(
                 yield chunk
 
         for chunk in chunk_stream():
+            repaired = chunk.attrs.get("repaired_rows", [])
             chunk.columns = [str(c) for c in chunk.columns]
             out_rows = _analyse_chunk(chunk[column].tolist(), cache, pool, model, actions, full, max_chars, summary)
             t = time.perf_counter()
-            _write_chunk(writer, chunk, out_rows, full)
+            _write_chunk(writer, chunk, out_rows, full, names, repaired, summary)
             summary.timings["writing"] += time.perf_counter() - t
             summary.rows_read += len(chunk)
             if progress:
@@ -301,26 +390,70 @@ def _analyse_chunk(
     return rows
 
 
-def _write_chunk(writer: TableWriter, chunk: pd.DataFrame, rows: list[dict], full: bool) -> None:
+REPAIRED = "invalid characters in this row (lone surrogates) were replaced with \ufffd"
+
+
+def _write_chunk(
+    writer: TableWriter, chunk: pd.DataFrame, rows: list[dict], full: bool, names: dict, repaired, summary
+) -> None:
+    summary.rows_repaired += len(repaired)
     if full:
         records = []
-        for rec, row in zip(chunk.to_dict(orient="records"), rows):
+        for i, (rec, row) in enumerate(zip(chunk.to_dict(orient="records"), rows)):
             rec = {k: (None if isinstance(v, float) and v != v else v) for k, v in rec.items()}
             analysis = row["_analysis"]
-            rec["analysis"] = analysis
-            rec["error"] = row["error"]
+            if i in repaired and analysis is not None:
+                analysis = {**analysis, "warnings": [*analysis["warnings"], REPAIRED]}
+            rec[names["analysis"]] = analysis
+            error = row["error"]
+            rec[names["error"]] = f"{error}; {REPAIRED}" if i in repaired and error else error
             records.append(rec)
         writer.write(chunk, records)
         return
+    tax = load_taxonomy()
     extra = pd.DataFrame([{k: v for k, v in row.items() if k != "_analysis"} for row in rows], columns=output_columns())
     extra = extra.astype(
-        {"strengths": "Int64", **dict.fromkeys(load_taxonomy().signals, "boolean"), "needs_review": bool}
+        {
+            "strengths": "Int64",
+            **dict.fromkeys(tax.signals, "boolean"),
+            **dict.fromkeys((f"score_{r}" for r in tax.reason_names), "Float64"),
+            "needs_review": bool,
+        }
     )
-    clash = [c for c in extra.columns if c in chunk.columns]
-    if clash:
-        extra = extra.rename(columns={c: f"{c}_analysis" for c in clash})
+    notes: list[list[str]] = [[REPAIRED] if i in repaired else [] for i in range(len(rows))]
+    if writer.fmt == ".xlsx":
+        chunk = chunk.reset_index(drop=True)
+        for i in range(len(chunk)):
+            cut = [str(c) for c, v in zip(chunk.columns, chunk.iloc[i].tolist()) if xlsx_overflow(v)]
+            cut += [c for c in ("evidence",) if xlsx_overflow(extra.at[i, c])]
+            if cut:
+                summary.cells_cut += len(cut)
+                summary.rows_cut += 1
+                notes[i].append(f"{', '.join(cut)} cut to {XLSX_MAX_CELL:,} characters (Excel's cell limit)")
+    if any(notes):
+        extra["warnings"] = ["; ".join(x for x in (w, *n) if x) for w, n in zip(extra["warnings"].tolist(), notes)]
+    extra = extra.rename(columns=names)
     out = pd.concat([chunk.reset_index(drop=True), extra], axis=1)
     writer.write(out)
+
+
+def summary_notes(summary: BatchSummary) -> list[str]:
+    """What the person should know about the run beyond the counts: the column used, renamed columns, cut cells."""
+    notes = [f"text column: {summary.text_column} ({summary.text_column_how})"]
+    if summary.renamed:
+        pairs = ", ".join(f"{k} -> {v}" for k, v in summary.renamed.items())
+        notes.append(f"input columns keep their names; analysis columns renamed to avoid a clash: {pairs}")
+    if summary.cells_cut:
+        notes.append(
+            f"warning: {summary.cells_cut:,} cells in {summary.rows_cut:,} rows are longer than Excel's "
+            f"{XLSX_MAX_CELL:,}-character limit and were cut (see those rows' warnings); write .csv or .parquet to "
+            "keep them whole"
+        )
+    if summary.rows_repaired:
+        notes.append(
+            f"warning: {summary.rows_repaired:,} rows had invalid characters replaced with \ufffd (see their warnings)"
+        )
+    return notes
 
 
 def summary_dict(summary: BatchSummary) -> dict:
@@ -330,6 +463,12 @@ def summary_dict(summary: BatchSummary) -> dict:
         "errors": summary.errors,
         "needs_review": summary.needs_review,
         "unique_texts": summary.unique_texts,
+        "text_column": summary.text_column,
+        "text_column_how": summary.text_column_how,
+        "renamed": summary.renamed,
+        "cells_cut": summary.cells_cut,
+        "rows_cut": summary.rows_cut,
+        "rows_repaired": summary.rows_repaired,
         "reasons": dict(summary.reasons.most_common()),
         "seconds": round(summary.seconds, 3),
         "rows_per_second": round(summary.rows_read / summary.seconds, 1) if summary.seconds else None,

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import csv
 import json
+import re
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +19,8 @@ OUTPUT_FORMATS = (".csv", ".jsonl", ".parquet", ".xlsx")
 SNIFF_BYTES = 256 * 1024
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 XLSX_MAX_ROWS = 1_048_576
+XLSX_MAX_CELL = 32_767  # Excel's limit on the characters in one cell
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class TableError(ValueError):
@@ -54,22 +58,54 @@ def sniff_delimiter(text: str, default: str = ",") -> str:
 
 
 def count_rows(path: Path) -> int | None:
-    """A quick estimate of the number of data rows, for the progress bar (None when unknown)."""
-    suffix = path.suffix.lower()
-    if suffix in (".csv", ".tsv", ".jsonl"):
-        n = 0
-        with open(path, "rb") as fh:
-            while block := fh.read(1 << 20):
-                n += block.count(b"\n")
-        return max(0, n - (suffix != ".jsonl"))
-    if suffix == ".parquet":
-        import pyarrow.parquet as pq
+    """The number of data rows, for the progress bar (None when unknown).
 
-        try:
+    A CSV row ends at a newline outside quotes: a quoted newline is part of a cell, not a row (the demo file has 2,400
+    rows on 26,982 lines). JSONL rows are its non-blank lines; Parquet and XLSX say how many rows they hold.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".csv", ".tsv"):
+            return _count_csv_rows(path)
+        if suffix == ".jsonl":
+            with open(path, "rb") as fh:
+                return sum(1 for line in fh if line.strip())
+        if suffix == ".parquet":
+            import pyarrow.parquet as pq
+
             return pq.ParquetFile(path).metadata.num_rows
-        except Exception:  # noqa: BLE001 - an unreadable file is reported by read_table, with its reason
-            return None
+        if suffix == ".xlsx":
+            from openpyxl import load_workbook
+
+            wb = load_workbook(path, read_only=True)
+            try:
+                rows = wb.active.max_row
+            finally:
+                wb.close()
+            return max(0, rows - 1) if rows else None
+    except Exception:  # noqa: BLE001 - an unreadable file is reported by read_table, with its reason
+        return None
     return None
+
+
+def _count_csv_rows(path: Path) -> int | None:
+    rows, quoted, tail, saw_newline = 0, False, b"", False
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            pieces = (tail + block).split(b"\n")
+            tail = pieces.pop()  # no newline after it yet
+            saw_newline = saw_newline or bool(pieces)
+            for piece in pieces:
+                if piece.count(b'"') % 2:
+                    quoted = not quoted
+                if not quoted and piece.strip():
+                    rows += 1
+    if tail.strip() and not quoted:
+        rows += 1
+    if not saw_newline and b"\r" in tail:
+        return None  # old Mac line endings: the reader copes, the count would not
+    return max(0, rows - 1)
 
 
 def read_table(path: Path, chunk_rows: int = 2000) -> Iterator[pd.DataFrame]:
@@ -124,7 +160,18 @@ def _read_csv(path: Path, chunk_rows: int, tab: bool) -> Iterator[pd.DataFrame]:
 
 
 def _read_jsonl(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    """Chunks of JSON objects. Values keep their JSON types (object columns, so a column may mix them); lone
+    surrogates (from "\\ud800" escapes, which no file can encode) become U+FFFD and the chunk's
+    `attrs["repaired_rows"]` lists those rows, so the batch can mark them instead of failing the whole file."""
     rows: list[dict] = []
+    repaired: list[int] = []
+
+    def chunk() -> pd.DataFrame:
+        df = pd.DataFrame.from_records(rows).astype(object)
+        df = df.where(df.notna(), None)
+        df.attrs["repaired_rows"] = list(repaired)
+        return df
+
     with open(path, encoding="utf-8-sig", errors="replace") as fh:
         for line in fh:
             if not line.strip():
@@ -133,12 +180,31 @@ def _read_jsonl(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
                 value = json.loads(line)
             except json.JSONDecodeError:
                 value = {"_raw_line": line.rstrip("\n")}
+            if "\\u" in line:
+                value, changed = _without_surrogates(value)
+                if changed:
+                    repaired.append(len(rows))
             rows.append(value if isinstance(value, dict) else {"_value": value})
             if len(rows) >= chunk_rows:
-                yield pd.DataFrame.from_records(rows)
-                rows = []
+                yield chunk()
+                rows, repaired = [], []
     if rows:
-        yield pd.DataFrame.from_records(rows)
+        yield chunk()
+
+
+def _without_surrogates(value):
+    """The JSON value with lone surrogates replaced by U+FFFD, and whether any were."""
+    if isinstance(value, str):
+        fixed = _SURROGATE.sub("\ufffd", value)
+        return fixed, fixed != value
+    if isinstance(value, list):
+        pairs = [_without_surrogates(v) for v in value]
+        return [v for v, _ in pairs], any(c for _, c in pairs)
+    if isinstance(value, dict):
+        pairs = {_without_surrogates(k)[0]: _without_surrogates(v) for k, v in value.items()}
+        changed = any(c for _, c in pairs.values()) or any(_SURROGATE.search(k) for k in value)
+        return {k: v for k, (v, _) in pairs.items()}, bool(changed)
+    return value, False
 
 
 def _read_xlsx(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
@@ -150,7 +216,7 @@ def _read_xlsx(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
         header = next(rows, None)
         if header is None:
             raise TableError(f"{path.name} has no rows")
-        columns = [str(h) if h is not None else f"column_{i + 1}" for i, h in enumerate(header)]
+        columns = _unique([str(h) if h is not None else f"column_{i + 1}" for i, h in enumerate(header)])
         chunk = []
         for row in rows:
             chunk.append(list(row[: len(columns)]) + [None] * (len(columns) - len(row)))
@@ -163,11 +229,44 @@ def _read_xlsx(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
         wb.close()
 
 
+def _unique(names: list[str]) -> list[str]:
+    """Header names made unique the way pandas does for CSV ('a', 'a.1'), so every column can be addressed."""
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        n = seen.get(name, 0)
+        seen[name] = n + 1
+        out.append(name if n == 0 else f"{name}.{n}")
+    return out
+
+
 def neutralise(value):
-    """A cell that a spreadsheet would run as a formula, made inert with a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
+    """A cell that a spreadsheet would run as a formula, made inert with a leading apostrophe.
+
+    A formula is recognised after whatever a spreadsheet skips or drops: spaces, newlines and control characters
+    ("\\x01=1+1" is a formula once Excel's writer strips the \\x01), and fullwidth or small forms of = + - @.
+    """
+    if not isinstance(value, str) or not value:
+        return value
+    if value.startswith(FORMULA_START):
         return "'" + value
+    for ch in value:
+        if ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf"):
+            continue
+        if unicodedata.normalize("NFKC", ch) in ("=", "+", "-", "@"):
+            return "'" + value
+        break
     return value
+
+
+def sheet_cell(value):
+    """A cell as written to a spreadsheet file: control characters Excel refuses removed, then neutralised."""
+    if isinstance(value, str):
+        value = _CONTROL.sub("", value)
+    return neutralise(value)
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class TableWriter:
@@ -185,8 +284,8 @@ class TableWriter:
         if self.fmt == ".csv":
             if self._fh is None:
                 self._fh = open(self.path, "w", encoding="utf-8-sig", newline="")
-                df.iloc[:0].to_csv(self._fh, index=False)
-            df.map(neutralise).to_csv(self._fh, index=False, header=False)
+                write_csv_header(self._fh, df.columns)
+            write_csv_rows(self._fh, df)
         elif self.fmt == ".jsonl":
             if self._fh is None:
                 self._fh = open(self.path, "w", encoding="utf-8")
@@ -196,10 +295,14 @@ class TableWriter:
             import pyarrow as pa
             import pyarrow.parquet as pq
 
-            table = pa.Table.from_pandas(df, preserve_index=False, schema=self._schema)
+            df = _arrow_ready(df)
             if self._writer is None:
-                self._schema = table.schema
+                table = pa.Table.from_pandas(df, preserve_index=False)
+                # a column with no values yet (all blank in the first chunk) is text, not Arrow's null type
+                fields = [pa.field(f.name, pa.string()) if pa.types.is_null(f.type) else f for f in table.schema]
+                self._schema = pa.schema(fields)
                 self._writer = pq.ParquetWriter(self.path, self._schema)
+            table = pa.Table.from_pandas(df, preserve_index=False, schema=self._schema, safe=False)
             self._writer.write_table(table)
         else:
             self._write_xlsx(df)
@@ -211,7 +314,7 @@ class TableWriter:
         if self._wb is None:
             self._wb = Workbook(write_only=True)
             self._ws = self._wb.create_sheet("analysed")
-            self._ws.append([str(c) for c in df.columns])
+            self._ws.append([sheet_cell(str(c)) for c in df.columns])
         if self.rows + len(df) >= XLSX_MAX_ROWS:
             raise TableError(
                 f"more than {XLSX_MAX_ROWS - 1:,} rows do not fit in an Excel sheet; write .csv or .parquet instead"
@@ -245,6 +348,47 @@ def _xlsx_cell(value):
         return None
     if isinstance(value, (bool, int, float)):
         return value
-    text = neutralise(str(value))
-    # Excel refuses control characters in cells
-    return "".join(ch for ch in text if ch >= " " or ch in "\t\n\r")[:32767]
+    return sheet_cell(str(value))[:XLSX_MAX_CELL]
+
+
+def xlsx_overflow(value) -> bool:
+    """Whether a cell is longer than an Excel cell holds (it is cut when written to XLSX)."""
+    return isinstance(value, str) and len(sheet_cell(value)) > XLSX_MAX_CELL
+
+
+def write_csv_header(fh, columns) -> None:
+    csv.writer(fh, lineterminator="\r\n").writerow([neutralise(str(c)) for c in columns])
+
+
+def write_csv_rows(fh, df: pd.DataFrame) -> None:
+    """Rows as CSV, every cell neutralised. CRLF line ends make the writer quote every field holding a CR, an LF or
+    the delimiter, so a bare CR inside a cell can neither split its row nor start a new line with a formula."""
+    df.map(neutralise).to_csv(fh, index=False, header=False, lineterminator="\r\n")
+
+
+def write_csv(df: pd.DataFrame, path: Path) -> None:
+    """One whole table as a CSV file that is safe to open in a spreadsheet (headers and cells neutralised)."""
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        write_csv_header(fh, df.columns)
+        write_csv_rows(fh, df)
+
+
+def _plain(value):
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return str(value)
+
+
+def _arrow_ready(df: pd.DataFrame) -> pd.DataFrame:
+    """Object columns as text, so values of mixed types (JSONL, XLSX) do not stop Parquet (ArrowInvalid)."""
+    objects = [c for c in df.columns if df[c].dtype == object]
+    if not objects:
+        return df
+    df = df.copy()
+    for c in objects:
+        df[c] = pd.Series([_plain(v) for v in df[c]], index=df.index, dtype=object)
+    return df

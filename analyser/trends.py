@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -120,9 +121,40 @@ def load_rows(path: Path, *, text_column: str | None = None, workers: int = 1, m
             kwargs = {"model": model} if model else {}
             run_batch(path, out, text_column=text_column, workers=workers, **kwargs)
             df = pd.concat(read_table(out, chunk_rows=50_000), ignore_index=True)
+    df = _own_names(df)
     if "analysis" in df.columns:
         df = _flatten_jsonl(df)
     return df
+
+
+# The analysis columns of batch outputs written before evidence, strength aspects and skill gaps were added.
+_LEGACY = ("evidence", "strength_aspects", "skills_gaps")
+
+
+def _own_names(df: pd.DataFrame) -> pd.DataFrame:
+    """A batch output whose analysis columns were suffixed (`error_analysis`, because the input had an `error`
+    column) with the analysis columns under their own names again, and the input's clashing columns as `<name>_input`.
+
+    The analysis columns are the output's last ones, in batch's order, so they are found by position, not by name.
+    The input's `stage` keeps its name (it is the stage on record) and the analysed stage is `stage_analysis`.
+    """
+    from .batch import SUFFIX, output_columns
+
+    columns = list(map(str, df.columns))
+    current = output_columns()
+    for ours in (["analysis", "error"], current, [c for c in current if c not in _LEGACY]):
+        tail = columns[-len(ours) :]
+        base = [re.sub(f"(?:{SUFFIX})+$", "", c) for c in tail]
+        if len(columns) > len(ours) and base == ours and tail != ours:
+            break
+    else:
+        return df
+    inputs = columns[: -len(ours)]
+    targets = [("stage_analysis" if b == "stage" and "stage" in inputs else b) for b in base]
+    renamed = {c: f"{c}_input" for c in inputs if c in targets}
+    out = df.copy()
+    out.columns = [renamed.get(c, c) for c in inputs] + targets
+    return out
 
 
 def _flatten_jsonl(df: pd.DataFrame) -> pd.DataFrame:
@@ -139,6 +171,7 @@ def _flatten_jsonl(df: pd.DataFrame) -> pd.DataFrame:
                     "feedback_offered": None,
                     "feedback_declined": None,
                     "skills_mentioned": "",
+                    "skills_gaps": "",
                     "actions": "",
                     "strength_aspects": "",
                     "evidence": "{}",
@@ -151,6 +184,7 @@ def _flatten_jsonl(df: pd.DataFrame) -> pd.DataFrame:
                 "stage_analysis": a["stage"],
                 **{s: a["signals"][s] for s in tax.signals},
                 "skills_mentioned": ";".join(a["skills_mentioned"]),
+                "skills_gaps": ";".join(_gaps(a)),
                 "actions": ";".join(x["title"] for x in a["actions"]),
                 "strength_aspects": ";".join(s["aspect"] for s in a["strengths"]),
                 "evidence": json.dumps({r["reason"]: r["evidence"] for r in a["reasons"]}),
@@ -158,11 +192,19 @@ def _flatten_jsonl(df: pd.DataFrame) -> pd.DataFrame:
         )
     flat = pd.DataFrame(rows, index=df.index)
     base = df.drop(columns=["analysis"])
-    base = base.drop(columns=[c for c in flat.columns if c in base.columns and c != "stage_analysis"], errors="ignore")
+    base = base.rename(columns={c: f"{c}_input" for c in flat.columns if c in base.columns and c != "stage_analysis"})
     out = pd.concat([base, flat], axis=1)
     if "stage" not in base.columns:
         out = out.rename(columns={"stage_analysis": "stage"})
     return out
+
+
+def _gaps(a: dict) -> list[str]:
+    """The skills an analysis names as gaps (from the skills named in gap evidence when it has no skills_gaps)."""
+    if a.get("skills_gaps") is not None:
+        return list(a["skills_gaps"])
+    said = " ".join(e for r in a["reasons"] for e in r["evidence"]).lower()
+    return [s for s in a["skills_mentioned"] if s.lower() in said]
 
 
 def find_roles(columns, *, date_column: str | None, by: list[str]) -> dict[str, str]:

@@ -1,14 +1,17 @@
 """Batch: real files in awkward shapes; one output row per input row, in order, every time."""
 
+import csv
+import io
 import json
 
+import openpyxl
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from analyser.batch import Interrupted, output_columns, run_batch
+from analyser.batch import NO_FEEDBACK, Interrupted, cell_problem, output_columns, run_batch, summary_notes
 from analyser.cli import app
-from analyser.tables import TableError
+from analyser.tables import XLSX_MAX_CELL, TableError, count_rows, neutralise
 
 runner = CliRunner()
 TEXTS = [
@@ -52,8 +55,8 @@ def test_encodings_are_detected_and_rows_kept_in_order(tmp_path, encoding):
     assert _ids(df) == [str(i) for i in range(len(TEXTS))]
     assert df["feedback"].tolist()[6] == TEXTS[6]  # accents survive
     assert list(df.columns) == ["id", "feedback", *output_columns()]
-    assert summary.rows_read == len(TEXTS) and summary.errors == 2 and summary.analysed == 6
-    assert summary.unique_texts == 5  # the repeated template is analysed once
+    assert summary.rows_read == len(TEXTS) and summary.errors == 3 and summary.analysed == 5  # blank, number, formula
+    assert summary.unique_texts == 4  # the repeated template is analysed once
 
 
 def test_semicolon_delimiter_and_quoted_newlines(tmp_path):
@@ -160,3 +163,180 @@ def test_workers_give_the_same_rows_as_one_process(tmp_path):
     two = run_batch(src, tmp_path / "two.csv", workers=2, chunk_rows=16)
     assert one.rows_read == two.rows_read == 40
     assert _read_out(tmp_path / "one.csv").equals(_read_out(tmp_path / "two.csv"))
+
+
+# -- issue 11: rough edges --------------------------------------------------------------------------------------------
+JUNK = [
+    "=1+1",
+    "N/A",
+    "n/a",
+    "none",
+    "TRUE",
+    "?",
+    "-",
+    "No comment.",
+    "not applicable",
+    '=HYPERLINK("http://x.io","go")',
+]
+
+
+@pytest.mark.parametrize("cell", JUNK)
+def test_cells_with_no_words_of_feedback_are_marked_like_empty_cells(cell):
+    assert cell_problem(cell) == NO_FEEDBACK
+
+
+@pytest.mark.parametrize(
+    "cell", ["Role filled internally.", "Sorry, no.", "Não foi desta vez, obrigado", "不合适的经验"]
+)
+def test_short_real_feedback_is_still_analysed(cell):
+    assert cell_problem(cell) is None
+
+
+def test_junk_rows_are_errors_and_left_out_of_trends(tmp_path):
+    from analyser.trends import aggregate, load_rows
+
+    src = tmp_path / "in.csv"
+    pd.DataFrame({"id": range(len(JUNK) + 1), "feedback": [*JUNK, TEXTS[0]]}).to_csv(src, index=False)
+    summary, out = _run(tmp_path, src, text_column="feedback")
+    df = _read_out(out)
+    assert df["error"].tolist() == [NO_FEEDBACK] * len(JUNK) + [""]
+    assert summary.errors == len(JUNK) and summary.analysed == 1
+    t = aggregate(load_rows(out))
+    assert t.headline["analysed"] == 1 and t.headline["excluded"] == len(JUNK)
+    assert t.methods["excluded"] == {NO_FEEDBACK: len(JUNK)}
+
+
+def test_progress_counts_rows_not_lines(tmp_path):
+    src = tmp_path / "in.csv"
+    texts = ['Dear Sam,\n\nthe role has been filled.\n\nKind regards,\n"Jo"'] * 30
+    pd.DataFrame({"id": range(30), "feedback": texts}).to_csv(src, index=False)
+    assert src.read_bytes().count(b"\n") > 150
+    assert count_rows(src) == 30
+    totals, done = [], []
+    run_batch(src, tmp_path / "o.csv", workers=1, chunk_rows=7, total_callback=totals.append, progress=done.append)
+    assert totals == [30] and sum(done) == 30
+    jsonl = tmp_path / "in.jsonl"
+    jsonl.write_text('{"feedback": "a\\nb"}\n\n{"feedback": "c"}\n')
+    assert count_rows(jsonl) == 2
+    xlsx = tmp_path / "in.xlsx"
+    pd.DataFrame({"feedback": texts[:12]}).to_excel(xlsx, index=False)
+    assert count_rows(xlsx) == 12
+
+
+def test_cells_too_long_for_excel_are_cut_with_a_warning(tmp_path):
+    src = tmp_path / "in.csv"
+    long = "We went with someone who had more experience. " * 800
+    assert len(long) > XLSX_MAX_CELL
+    pd.DataFrame({"id": [1, 2], "feedback": [long, TEXTS[0]]}).to_csv(src, index=False)
+    summary, out = _run(tmp_path, src, out_name="out.xlsx", text_column="feedback")
+    df = _read_out(out)
+    assert "feedback cut to 32,767 characters" in df["warnings"][0]
+    assert "cut" not in df["warnings"][1]
+    assert summary.cells_cut == 1 and summary.rows_cut == 1
+    assert any("longer than Excel's 32,767-character limit" in n for n in summary_notes(summary))
+    _, whole = _run(tmp_path, src, out_name="whole.csv", text_column="feedback")
+    assert _read_out(whole)["feedback"][0] == long  # CSV keeps it whole, without a warning
+    assert "cut" not in _read_out(whole)["warnings"][0]
+
+
+def test_a_column_named_feedback_is_preferred_and_the_choice_is_said(tmp_path):
+    src = tmp_path / "in.csv"
+    pd.DataFrame(
+        {
+            "id": [1, 2, 3],
+            "notes_from_adviser": ["Student seemed upset about this one, follow up in the next session please."] * 3,
+            "feedback": ["Role filled.", "Not enough experience.", "Went with internal candidate."],
+        }
+    ).to_csv(src, index=False)
+    summary, out = _run(tmp_path, src)
+    assert summary.text_column == "feedback" and summary.text_column_how == "named like feedback"
+    assert "experience" in _read_out(out)["reasons"][1]
+    result = runner.invoke(app, ["batch", str(src), "-o", str(tmp_path / "cli.csv"), "-w", "1"])
+    assert result.exit_code == 0, result.output
+    assert "text column: feedback (named like feedback)" in result.stderr
+
+
+def test_input_columns_that_clash_keep_their_names_and_ours_are_suffixed(tmp_path):
+    from analyser.trends import aggregate, load_rows
+
+    src = tmp_path / "in.csv"
+    pd.DataFrame(
+        {
+            "stage": ["offer", "interview"],
+            "reasons": ["theirs", "theirs"],
+            "reasons_analysis": ["also theirs", "x"],
+            "error": ["their error", "their error"],
+            "feedback": TEXTS[:2],
+        }
+    ).to_csv(src, index=False)
+    for fmt in (".csv", ".parquet", ".xlsx", ".jsonl"):
+        summary, out = _run(tmp_path, src, out_name="out" + fmt, text_column="feedback")
+        df = _read_out(out)
+        assert len(df) == 2 and len(set(df.columns)) == len(df.columns), fmt
+        assert df["reasons"].tolist() == ["theirs", "theirs"] and df["error"].tolist() == ["their error"] * 2
+        if fmt != ".jsonl":
+            assert summary.renamed == {
+                "reasons": "reasons_analysis_analysis",
+                "stage": "stage_analysis",
+                "error": "error_analysis",
+            }
+            assert "experience" in df["reasons_analysis_analysis"][0]
+        t = aggregate(load_rows(out))
+        assert t.headline["analysed"] == 2, fmt  # their `error` column does not exclude every row
+        assert t.overall.set_index("reason").loc["experience", "count"] == "<5"
+    assert any("analysis columns renamed" in n for n in summary_notes(summary))
+
+
+@pytest.mark.parametrize("fmt", [".csv", ".xlsx", ".jsonl"])
+def test_bare_carriage_returns_neither_split_rows_nor_start_formulas(tmp_path, fmt):
+    src = tmp_path / "in.jsonl"
+    cells = ["first\rsecond line", "\r=1+1", "a;b,c\r\nd"]
+    src.write_text("".join(json.dumps({"id": i, "note": c, "feedback": TEXTS[0]}) + "\n" for i, c in enumerate(cells)))
+    _, out = _run(tmp_path, src, out_name="out" + fmt, text_column="feedback")
+    df = _read_out(out)
+    assert _ids(df) == ["0", "1", "2"]
+    if fmt == ".csv":
+        raw = out.read_text(encoding="utf-8-sig")
+        rows = list(csv.reader(io.StringIO(raw, newline="")))
+        assert len(rows) == 4 and [r[0] for r in rows[1:]] == ["0", "1", "2"]
+        assert df["note"].tolist() == ["first\rsecond line", "'\r=1+1", "a;b,c\r\nd"]
+        back = pd.read_csv(out, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        assert len(back) == 3 and back["note"][1] == "'\r=1+1"
+
+
+def test_mixed_json_types_and_a_lone_surrogate_lose_no_rows(tmp_path):
+    src = tmp_path / "in.jsonl"
+    values = [1, "two", 3.5, None, True, {"nested": [1, 2]}, [1, "x"]]
+    lines = [json.dumps({"id": i, "ref": v, "feedback": TEXTS[0]}) for i, v in enumerate(values)]
+    lines += [json.dumps({"id": 7 + i, "feedback": TEXTS[1]}) for i in range(2)]
+    lines.append('{"id": 9, "ref": "bad \\ud800 value", "feedback": "We chose someone with more experience \\udc00."}')
+    src.write_text("\n".join(lines) + "\n")
+    for fmt in (".parquet", ".csv", ".xlsx", ".jsonl"):
+        summary, out = _run(tmp_path, src, out_name="out" + fmt, text_column="feedback", chunk_rows=4)
+        df = _read_out(out)
+        assert _ids(df) == [str(i) for i in range(10)], fmt
+        assert summary.rows_repaired == 1
+        if fmt != ".jsonl":
+            assert "lone surrogates" in df["warnings"].iloc[9] and "lone surrogates" not in df["warnings"].iloc[8]
+            assert df["error"].iloc[9] == "" and "experience" in df["reasons"].iloc[9]
+    assert pd.read_parquet(tmp_path / "out.parquet")["ref"].tolist()[:3] == ["1", "two", "3.5"]
+
+
+FORMULAS = ["\x01=1+1", "＝1+1", "﹦1+1", "  =1+1", "\n+1+1", "\t=1", "＠SUM(A1)", "\u200b=1+1"]
+
+
+def test_formulas_are_neutralised_after_stripping_what_a_spreadsheet_skips(tmp_path):
+    assert all(neutralise(f).startswith("'") for f in FORMULAS)
+    assert neutralise("a = b") == "a = b" and neutralise(3) == 3
+    src = tmp_path / "in.jsonl"
+    header = '=HYPERLINK("http://evil.example","x")'
+    src.write_text("".join(json.dumps({header: f, "feedback": TEXTS[0]}) + "\n" for f in FORMULAS))
+    _, out = _run(tmp_path, src, out_name="out.xlsx", text_column="feedback")
+    ws = openpyxl.load_workbook(out).active
+    cells = [c for row in ws.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]  # no formula anywhere, header included
+    assert ws["A1"].value == "'" + header
+    _, out = _run(tmp_path, src, out_name="out.csv", text_column="feedback")
+    rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"), newline="")))
+    assert rows[0][0] == "'" + header
+    assert all(r[0].startswith("'") for r in rows[1:])

@@ -265,7 +265,7 @@ def trends_cli(
 
     from .pipeline import model_version
     from .tables import TableError
-    from .trends import aggregate, load_rows
+    from .trends import aggregate, load_rows, refuse_overwrite, write_tables
     from .trends_report import write_report
 
     if not input.is_file():
@@ -277,6 +277,7 @@ def trends_cli(
     if freq not in ("M", "Q", "Y"):
         raise fail(f"--freq must be M, Q or Y, got '{freq}'")
     try:
+        refuse_overwrite(input, output, csv_dir)
         rows = load_rows(input, text_column=text_column, workers=_workers(workers), model=model)
         trends = aggregate(
             rows,
@@ -288,9 +289,7 @@ def trends_cli(
         )
         write_report(trends, output)
         if csv_dir is not None:
-            csv_dir.mkdir(parents=True, exist_ok=True)
-            for name, df in trends.tables().items():
-                df.to_csv(csv_dir / f"{name}.csv", index=False)
+            write_tables(trends, csv_dir)
     except TableError as exc:
         raise fail(str(exc)) from None
     h = trends.headline

@@ -28,6 +28,8 @@ ROLE_NAMES = {
     "student": ("student_id", "student", "studentid", "learner_id", "candidate_id"),
 }
 FREQS = {"M": "M", "Q": "Q", "Y": "Y"}
+NOT_GIVEN = "(not given)"  # the group of rows whose cell is blank
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 ALPHA = 0.05
 MAX_QUOTES = 3
 
@@ -224,7 +226,41 @@ def find_roles(columns, *, date_column: str | None, by: list[str]) -> dict[str, 
     return roles
 
 
+def refuse_overwrite(input_path: Path, output: Path, csv_dir: Path | None) -> None:
+    """A TableError when the report or the tables would overwrite the input (tables go to a folder of their own)."""
+    source = Path(input_path).resolve()
+    if Path(output).resolve() == source:
+        raise TableError("the report would overwrite the input; choose another --output name")
+    if csv_dir is not None and Path(csv_dir).resolve() == source.parent:
+        raise TableError(
+            f"the --csv folder {csv_dir} holds the input file; its tables (overall.csv, skills.csv, ...) could overwrite "
+            "it or files beside it: choose an empty folder"
+        )
+
+
+def write_tables(t: Trends, folder: Path) -> list[Path]:
+    """Every table as a CSV file in `folder`, safe to open in a spreadsheet (cells and headers neutralised)."""
+    from .tables import write_csv
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, df in t.tables().items():
+        path = folder / (re.sub(r"[^\w.-]+", "_", name) + ".csv")  # a --by column may be named "a/b"
+        write_csv(df, path)
+        paths.append(path)
+    return paths
+
+
 # -- aggregation -----------------------------------------------------------------------------------------------------
+def _labels(series: pd.Series) -> pd.Series:
+    """Group names as shown: control characters dropped, blank cells one group, '(not given)'."""
+    text = series.map(
+        lambda v: "" if v is None or (isinstance(v, float) and v != v) else _CONTROL.sub("", str(v)).strip()
+    )
+    return text.mask(text == "", NOT_GIVEN)
+
+
 def _split(cell) -> list[str]:
     return [x for x in str(cell).split(";") if x] if isinstance(cell, str) else []
 
@@ -300,17 +336,19 @@ def aggregate(
         segments[col] = pd.DataFrame(
             [
                 {col: str(g), **_shares(part, reasons, student, min_group)}
-                for g, part in ok.groupby(ok[col].astype(str), sort=True)
+                for g, part in ok.groupby(_labels(ok[col]), sort=True)
             ]
         )
-    skills = _counts(ok["skills_mentioned"] if "skills_mentioned" in ok else pd.Series(dtype=str), "skill", min_group)
+    # skills named as gaps only: praised skills and words from the role title are not what holds students back
+    skills_from = "skills_gaps" if "skills_gaps" in ok else "skills_mentioned"
+    skills = _counts(ok[skills_from] if skills_from in ok else pd.Series(dtype=str), "skill", min_group)
     actions = _counts(ok["actions"] if "actions" in ok else pd.Series(dtype=str), "action", min_group)
     if "strength_aspects" in ok.columns:
         strengths = _counts(ok["strength_aspects"], "aspect", min_group)
     else:
         praised = int(pd.to_numeric(ok.get("strengths", pd.Series(dtype=float)), errors="coerce").fillna(0).gt(0).sum())
         strengths = pd.DataFrame(
-            [{"aspect": "any (aspects are in JSONL batch output)", "count": suppress(praised, min_group)}]
+            [{"aspect": "some strength (this file does not say which)", "count": suppress(praised, min_group)}]
         )
     employers = _employers(ok, roles.get("employer"), student, min_group)
     quotes = _quotes(ok, reasons) if "evidence" in ok.columns else {}
@@ -339,6 +377,7 @@ def aggregate(
         "frequency": freq,
         "min_group": min_group,
         "groups_counted_by": "distinct students" if student else "rows (no student id column)",
+        "skills": "named as gaps" if skills_from == "skills_gaps" else "named anywhere in the feedback",
         "test": f"two-proportion z-tests between consecutive periods, and between the first and last period overall and within "
         f"each group, Holm-corrected together across {len(changes)} comparisons, alpha {ALPHA}",
     }
@@ -410,7 +449,7 @@ def _over_time(ok, reasons, student, min_group, segment_columns=()):
     if len(periods) > 2:
         tests += _compare(ok, "all", periods[0], periods[-1], reasons, student, min_group)
         for col in segment_columns:
-            for g, part in ok.groupby(ok[col].astype(str)):
+            for g, part in ok.groupby(_labels(ok[col])):
                 tests += _compare(part, f"{col}: {g}", periods[0], periods[-1], reasons, student, min_group)
     changes = pd.DataFrame(tests)
     if len(changes):
@@ -431,7 +470,7 @@ def _employers(ok, column, student, min_group):
         return pd.DataFrame()
     tax = load_taxonomy()
     rows = []
-    for name, part in ok.groupby(ok[column].astype(str)):
+    for name, part in ok.groupby(_labels(ok[column])):
         size = _group_size(part, student)
         small = size < min_group
         no_reason = float(part["_reasons"].map(lambda s: s == {tax.none_reason}).mean())

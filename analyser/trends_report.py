@@ -6,6 +6,7 @@ All text from the input goes through Jinja2's autoescaping; charts are drawn by 
 from __future__ import annotations
 
 import io
+import math
 import re
 from datetime import date
 from pathlib import Path
@@ -88,14 +89,34 @@ def chart_over_time(t: Trends) -> str:
                 color="black",
             )
     ax.set_ylabel("share of rejections")
-    ax.set_ylim(0, 1)
+    ax.set_ylim(0, _axis_top(df[[c for c in df.columns if c.endswith("_share")]].max().max()))
     ax.tick_params(axis="x", rotation=60)
     if ax.get_lines():
         ax.legend(fontsize=8, ncol=4, loc="upper left", bbox_to_anchor=(0, -0.35))
     return _svg(fig)
 
 
-def chart_segment(t: Trends, column: str) -> str:
+def _axis_top(highest) -> float:
+    """The top of a share axis: just above the highest value, in steps of 10 points (the data, not 0-1)."""
+    if highest is None or highest != highest:
+        return 1.0
+    return min(1.0, math.ceil((float(highest) + 0.02) * 10) / 10)
+
+
+def heatmap_scale(t: Trends) -> float:
+    """The one colour scale all segment heatmaps share (0 to this share), so equal colours mean equal shares."""
+    tax = load_taxonomy()
+    values = [
+        v
+        for df in t.segments.values()
+        for r in tax.reason_names
+        if f"{r}_share" in df
+        for v in df[f"{r}_share"].dropna().tolist()
+    ]
+    return max([0.05, *values])
+
+
+def chart_segment(t: Trends, column: str, vmax: float | None = None) -> str:
     plt = _plt()
     tax = load_taxonomy()
     df = t.segments[column]
@@ -107,7 +128,8 @@ def chart_segment(t: Trends, column: str) -> str:
     reasons = list(tax.reason_names)
     data = np.array([[row[f"{r}_share"] for r in reasons] for _, row in df.iterrows()], dtype=float)
     fig, ax = plt.subplots(figsize=(8, 0.45 * len(df) + 1.4))
-    im = ax.imshow(data, cmap="Blues", vmin=0, vmax=max(0.5, float(np.nanmax(data))), aspect="auto")
+    vmax = vmax or heatmap_scale(t)
+    im = ax.imshow(data, cmap="Blues", vmin=0, vmax=vmax, aspect="auto")
     ax.set_xticks(range(len(reasons)), reasons, rotation=35, ha="right")
     ax.set_yticks(range(len(df)), [str(v) for v in df[column]])
     for i in range(data.shape[0]):
@@ -119,7 +141,7 @@ def chart_segment(t: Trends, column: str) -> str:
                 ha="center",
                 va="center",
                 fontsize=8,
-                color="white" if data[i, j] > 0.35 else "black",
+                color="white" if data[i, j] > 0.6 * vmax else "black",
             )
     fig.colorbar(im, ax=ax, fraction=0.03)
     return _svg(fig)
@@ -146,11 +168,14 @@ def render(t: Trends) -> str:
     # a share is missing only when its group is too small to show
     env.filters["share"] = lambda v: f"<{t.min_group}" if v is None or v != v else f"{v:.0%}"
     env.filters["num"] = lambda v: f"{v:,}" if isinstance(v, int) else str(v)
+    env.filters["pvalue"] = p_value
     tax = load_taxonomy()
+    scale = heatmap_scale(t)
     charts = {
         "overall": Markup(chart_overall(t)),
         "over_time": Markup(chart_over_time(t)),
-        "segments": {c: Markup(chart_segment(t, c)) for c in t.segments},
+        "segments": {c: Markup(chart_segment(t, c, scale)) for c in t.segments},
+        "scale": scale,
         "skills": Markup(chart_counts(t.skills, "skill")),
     }
     return env.get_template("trends.html.j2").render(
@@ -161,6 +186,11 @@ def render(t: Trends) -> str:
         significant=t.changes[t.changes["significant"]].to_dict("records") if len(t.changes) else [],
         generated=date.today().isoformat(),
     )
+
+
+def p_value(p) -> str:
+    """A p-value as a reader should see it: '< 0.001' rather than a rounded 0.000."""
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
 
 
 def write_report(t: Trends, path: Path) -> None:

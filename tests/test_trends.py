@@ -1,6 +1,7 @@
 """Trends: exact numbers on a small file with known counts, suppression, redaction, escaping, and the report in a browser."""
 
 import json
+import re
 import shutil
 
 import pandas as pd
@@ -171,3 +172,109 @@ def test_headline_shares_of_a_tiny_file_are_withheld():
     assert "gave no reason at all" in html
     head = html[html.index('id="headline"') : html.index('id="overall"')]
     assert "%" not in head and "&lt;5" in head
+
+
+# -- issue 11 (report details) and issue 12 (tables safe to open, input never overwritten) -----------------------------
+def test_csv_folder_holding_the_input_is_refused_and_the_input_kept(tmp_path):
+    rows = analysed_rows()
+    src = tmp_path / "overall.csv"  # the name of one of the tables
+    rows.to_csv(src, index=False)
+    before = src.read_bytes()
+    result = runner.invoke(app, ["trends", str(src), "-o", str(tmp_path / "r.html"), "--csv", str(tmp_path)])
+    assert result.exit_code == 2 and "holds the input file" in result.stderr and "Traceback" not in result.output
+    same = runner.invoke(app, ["trends", str(src), "-o", str(src.with_suffix(".html")), "--csv", str(src.parent)])
+    assert same.exit_code == 2
+    assert src.read_bytes() == before and not (tmp_path / "r.html").exists()
+    ok = runner.invoke(app, ["trends", str(src), "-o", str(tmp_path / "r.html"), "--csv", str(tmp_path / "tables")])
+    assert ok.exit_code == 0, ok.output
+    assert src.read_bytes() == before and (tmp_path / "tables" / "overall.csv").exists()
+
+
+def test_csv_tables_neutralise_group_values_and_headers(tmp_path):
+    import csv
+
+    rows = analysed_rows()
+    rows["employer"] = ['=HYPERLINK("http://evil.example","x")'] * 20 + ["\x01=1+1"] * 20
+    rows = rows.rename(columns={"sector": "@sector"})
+    src = tmp_path / "analysed.csv"
+    rows.to_csv(src, index=False)
+    out = tmp_path / "tables"
+    result = runner.invoke(
+        app, ["trends", str(src), "-o", str(tmp_path / "r.html"), "--csv", str(out), "--by", "employer,@sector"]
+    )
+    assert result.exit_code == 0, result.output
+    cells = []
+    for path in out.glob("*.csv"):
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            cells += [c for row in csv.reader(fh) for c in row]
+    assert '\'=HYPERLINK("http://evil.example","x")' in cells and "'=1+1" in cells and "'@sector" in cells
+    assert not [c for c in cells if c.lstrip(" \x01").startswith(("=", "+", "@"))]
+    overall = pd.read_csv(out / "overall.csv").set_index("reason")
+    assert overall.loc["skills", "count"] == "20"  # a number, not neutralised
+
+
+def test_report_from_a_csv_batch_output_has_quotes_and_strength_aspects(tmp_path):
+    from analyser.batch import run_batch
+
+    src = tmp_path / "raw.csv"
+    texts = [
+        "Thank you for your time. Your communication skills were excellent, but we went with a candidate who had "
+        "more experience managing large retail teams.",
+        "We were impressed by your enthusiasm. However, the successful candidate had stronger SQL skills, which are "
+        "essential for this analyst role.",
+    ] * 4
+    pd.DataFrame({"student_id": [f"S{i}" for i in range(8)], "feedback": texts}).to_csv(src, index=False)
+    run_batch(src, tmp_path / "analysed.csv", workers=1)
+    out = tmp_path / "report.html"
+    result = runner.invoke(app, ["trends", str(tmp_path / "analysed.csv"), "-o", str(out), "--min-group", "1"])
+    assert result.exit_code == 0, result.output
+    html = out.read_text()
+    assert "In their words" in html and "more experience managing large retail teams" in html
+    assert "JSONL" not in html and "does not say which" not in html
+    liked = html[html.index('id="liked"') : html.index('id="actions"')]
+    from analyser.taxonomy import load_taxonomy
+
+    assert any(f"<td>{aspect}</td>" in liked for aspect in load_taxonomy().strength_aspects)
+
+
+def _drifting_rows() -> pd.DataFrame:
+    """Skills in every January rejection, logistics in every February one; Acme and a blank employer."""
+    rows = []
+    for i in range(60):
+        jan = i < 30
+        rows.append(
+            {
+                "student_id": f"S{i}",
+                "date": "2026-01-10" if jan else "2026-02-10",
+                "employer": "Acme" if i % 2 else "",
+                "sector": "Tech" if i % 3 else "Health",
+                "reasons": "skills" if jan else "logistics",
+                "score_unspecified": 0.0,
+                "door_open": False,
+                "skills_mentioned": "SQL;Python;Data Analyst",
+                "skills_gaps": "SQL" if jan else "",
+                "error": "",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def test_report_details_p_values_axes_scales_blank_groups_and_skill_gaps():
+    from analyser.trends_report import _axis_top, chart_over_time, heatmap_scale, p_value
+
+    t = aggregate(_drifting_rows(), by=["employer", "sector"], min_group=5)
+    assert p_value(0.00001) == "< 0.001" and p_value(0.0123) == "0.012"
+    html = render(t)
+    sig = html[html.index("Significant changes") : html.index("Reasons per period")]
+    assert "&lt; 0.001" in sig and "0.000" not in sig
+    assert "(not given)" in set(t.segments["employer"]["employer"]) and "(not given)" in html
+    top = f"{heatmap_scale(t):.0%}"
+    assert top != "100%" and html.count(f"share one colour scale, from 0% to {top}") == 2
+    assert dict(zip(t.skills["skill"], t.skills["count"])) == {"SQL": 30}  # gaps only, not praised or role words
+    assert "named as gaps" in html
+    assert _axis_top(0.31) == 0.4 and _axis_top(0.95) == 1.0
+    low = _drifting_rows()
+    low["reasons"] = ["skills" if i % 4 == 0 else "unspecified" for i in range(60)]
+    svg = chart_over_time(aggregate(low, min_group=5))  # the highest share is 75%
+    ticks = [float(x) for x in re.findall(r">(\d\.\d)</text>", svg)]
+    assert max(ticks) == 0.8  # the axis stops just above the data, not at 1

@@ -42,6 +42,7 @@ FOLLOW_UP_REQUIRED = {
     "sign_off",
 }
 ACTIONS_PER_REASON = 2
+FOLLOW_UP_PLACEHOLDERS = frozenset({"role", "company", "contact"})
 
 
 class CatalogueError(ValueError):
@@ -89,7 +90,9 @@ def validate(raw: dict, source: str) -> list[str]:
         if not isinstance(a, dict):
             problems.append(f"{where}: must be a table")
             continue
-        if "id" in a:
+        if "id" in a and not isinstance(a["id"], str):
+            problems.append(f"{where}: 'id' must be a string")
+        elif "id" in a:
             if a["id"] in seen_ids:
                 problems.append(f"{where}: duplicate id '{a['id']}'")
             seen_ids.add(a["id"])
@@ -98,7 +101,10 @@ def validate(raw: dict, source: str) -> list[str]:
         for key in sorted({"reason", "title", "steps"} - a.keys()):
             problems.append(f"{where}: missing '{key}'")
         reason = a.get("reason")
-        if reason is not None and reason not in valid_reasons:
+        if reason is not None and not isinstance(reason, str):
+            problems.append(f"{where}: 'reason' must be a string")
+            reason = None
+        elif reason is not None and reason not in valid_reasons:
             problems.append(f"{where}: unknown reason '{reason}' (valid: {', '.join(sorted(valid_reasons))})")
         steps = a.get("steps", [])
         if not isinstance(steps, list) or not steps or not all(isinstance(s, str) and s.strip() for s in steps):
@@ -109,7 +115,7 @@ def validate(raw: dict, source: str) -> list[str]:
             problems.append(f"{where}: 'title' must be a non-empty string")
             title = ""
         needs = a.get("needs", [])
-        if not isinstance(needs, list) or not set(needs) <= PLACEHOLDERS:
+        if not isinstance(needs, list) or not all(isinstance(n, str) for n in needs) or not set(needs) <= PLACEHOLDERS:
             problems.append(f"{where}: 'needs' must list only {', '.join(sorted(PLACEHOLDERS))}")
             needs = []
         try:
@@ -142,7 +148,21 @@ def validate(raw: dict, source: str) -> list[str]:
         for key in sorted(FOLLOW_UP_REQUIRED - follow.keys()):
             problems.append(f"{source}: follow_up: missing '{key}'")
         for key, text in follow.items():
-            if key.endswith("_fallback") and isinstance(text, str) and _fields(text) - {"contact"}:
+            # checked here, not when the first message is drafted
+            if not isinstance(text, str):
+                problems.append(f"{source}: follow_up.{key}: must be a string")
+                continue
+            try:
+                used = _fields(text)
+            except ValueError as exc:
+                problems.append(f"{source}: follow_up.{key}: bad placeholder ({exc})")
+                continue
+            if used - FOLLOW_UP_PLACEHOLDERS:
+                problems.append(
+                    f"{source}: follow_up.{key}: unknown placeholder(s) {sorted(used - FOLLOW_UP_PLACEHOLDERS)} "
+                    f"(allowed: {', '.join(sorted(FOLLOW_UP_PLACEHOLDERS))})"
+                )
+            elif key.endswith("_fallback") and used - {"contact"}:
                 problems.append(f"{source}: follow_up.{key}: a fallback must not use placeholders")
     for key in sorted(raw.keys() - {"version", "actions", "follow_up"}):
         problems.append(f"{source}: unknown top-level key '{key}'")

@@ -12,6 +12,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape  # every user string printed through rich: a path like "a[/x]" is not markup
 
 from .config import ACTIONS_PATH, MODEL_DIR
 
@@ -52,9 +53,14 @@ def _require_model(model: Path) -> None:
         raise fail(str(exc), EXIT_NO_MODEL) from None
 
 
+def _require_folder(output: Path) -> None:
+    if not output.parent.is_dir():
+        raise fail(f"the folder for {output} does not exist: create it or choose another --output")
+
+
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:
     """Print a one-line error to stderr and return the Exit to raise."""
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -168,6 +174,7 @@ def batch_cli(
 
     if not input.is_file():
         raise fail(f"input file not found: {input}")
+    _require_folder(output)
     try:
         load_catalogue(actions)
     except CatalogueError as exc:
@@ -216,7 +223,7 @@ def batch_cli(
     err.print(
         f"[bold]{info['rows_read']:,}[/] rows read, [green]{info['analysed']:,}[/] analysed, "
         f"[red]{info['errors']:,}[/] with errors, {info['needs_review']:,} to review "
-        f"({info['unique_texts']:,} distinct texts, {info['rows_per_second'] or 0:,.0f} rows/s) -> {output}",
+        f"({info['unique_texts']:,} distinct texts, {info['rows_per_second'] or 0:,.0f} rows/s) -> {escape(str(output))}",
         highlight=False,
     )
     if info["reasons"]:
@@ -272,6 +279,7 @@ def trends_cli(
         raise fail(f"input file not found: {input}")
     if output.suffix.lower() not in (".html", ".htm"):
         raise fail(f"--output must be an .html file, got '{output.name}'")
+    _require_folder(output)
     columns = [c.strip() for item in by or [] for c in item.split(",") if c.strip()]
     freq = freq.upper()
     if freq not in ("M", "Q", "Y"):
@@ -292,9 +300,12 @@ def trends_cli(
             write_tables(trends, csv_dir)
     except TableError as exc:
         raise fail(str(exc)) from None
+    except OSError as exc:
+        raise fail(f"cannot write {exc.filename or csv_dir or output}: {exc.strerror or exc}") from None
     h = trends.headline
     err.print(
-        f"[bold]{h['analysed']:,}[/] rejections analysed ({h['excluded']:,} excluded){' from ' + h['date_from'] + ' to ' + h['date_to'] if h['date_from'] else ''}",
+        f"[bold]{h['analysed']:,}[/] rejections analysed ({h['excluded']:,} excluded)"
+        + (escape(f" from {h['date_from']} to {h['date_to']}") if h["date_from"] else ""),
         highlight=False,
     )
     table = Table(title="Reasons overall", title_justify="left")
@@ -308,10 +319,13 @@ def trends_cli(
     sig = trends.changes[trends.changes["significant"]] if len(trends.changes) else trends.changes
     for c in sig.to_dict("records") if len(sig) else []:
         err.print(
-            f"significant change ({c['group']}): {c['reason']} {c['direction']} from {c['share_from']:.0%} ({c['from']}) to {c['share_to']:.0%} ({c['to']})",
+            escape(
+                f"significant change ({c['group']}): {c['reason']} {c['direction']} from {c['share_from']:.0%} "
+                f"({c['from']}) to {c['share_to']:.0%} ({c['to']})"
+            ),
             highlight=False,
         )
-    err.print(f"report: {output}" + (f"; tables: {csv_dir}" if csv_dir else ""), highlight=False)
+    err.print(escape(f"report: {output}" + (f"; tables: {csv_dir}" if csv_dir else "")), highlight=False)
 
 
 @app.command("serve")
@@ -408,5 +422,5 @@ def main() -> None:
     except Exception as exc:  # noqa: BLE001 - the last line of defence for people, not for tests
         if os.environ.get("ANALYSER_DEBUG"):
             raise
-        err.print(f"[bold red]error:[/] {type(exc).__name__}: {exc}", highlight=False, soft_wrap=True)
+        err.print(f"[bold red]error:[/] {type(exc).__name__}: {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(1)

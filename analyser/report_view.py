@@ -51,7 +51,7 @@ def render_analysis(result: Analysis, console: Console) -> None:
         liked.add_column("Aspect", style="green", no_wrap=True)
         liked.add_column("Sentence")
         for s in result.strengths:
-            liked.add_row(s["aspect"], f"“{s['text']}”")
+            liked.add_row(s["aspect"], Text(f"“{s['text']}”"))  # Text: the feedback's words are not rich markup
         console.print(liked)
 
     signals = Table(title="What it signals", title_justify="left", show_header=False)
@@ -65,9 +65,9 @@ def render_analysis(result: Analysis, console: Console) -> None:
     for key, label in names.items():
         on = result.signals.get(key, False)
         signals.add_row(label, Text("yes", style="bold green") if on else Text("no", style="dim"))
-    signals.add_row("Stage reached", result.stage)
+    signals.add_row("Stage reached", Text(result.stage))
     if result.skills_mentioned:
-        signals.add_row("Skills named", ", ".join(result.skills_mentioned))
+        signals.add_row("Skills named", Text(", ".join(result.skills_mentioned)))
     console.print(signals)
 
     if result.actions:
@@ -77,7 +77,9 @@ def render_analysis(result: Analysis, console: Console) -> None:
             steps.extend(Text(f"   • {step}") for step in action["steps"])
         console.print(Panel(Group(*steps), title="What to do next", title_align="left"))
     console.print(
-        Panel(result.follow_up, title="Follow-up message (ready to send)", title_align="left", border_style="cyan")
+        Panel(
+            Text(result.follow_up), title="Follow-up message (ready to send)", title_align="left", border_style="cyan"
+        )
     )
     for w in result.warnings:
-        console.print(f"[yellow]warning:[/] {w}")
+        console.print(Text("warning: ", style="yellow") + Text(w))

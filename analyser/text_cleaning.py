@@ -117,7 +117,14 @@ def eml_to_text(raw: bytes) -> str:
     part = msg.get_body(preferencelist=("plain", "html"))
     if part is None:
         raise ValueError("the email has no text or HTML part")
-    content = part.get_content()
+    try:
+        content = part.get_content()
+    except (LookupError, UnicodeError):  # a charset Python does not know ("x-unknown"), or bytes that do not fit it
+        payload = part.get_payload(decode=True) or b""
+        try:
+            content = payload.decode("utf-8")
+        except UnicodeDecodeError:
+            content = payload.decode("cp1252", errors="replace")
     return html_to_text(content) if part.get_content_type() == "text/html" else content
 
 

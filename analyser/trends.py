@@ -115,6 +115,8 @@ def load_rows(path: Path, *, text_column: str | None = None, workers: int = 1, m
         raise TableError(f"{path.name} has no rows")
     df = pd.concat(frames, ignore_index=True)
     df.columns = [str(c) for c in df.columns]
+    if df.empty:
+        raise TableError(f"{path.name} has no rows, only a header")
     if not is_analysed(df.columns):
         from .batch import run_batch
 
@@ -315,6 +317,9 @@ def aggregate(
     ok = df[errors.str.len() == 0].copy()
     ok["_reasons"] = ok["reasons"].map(lambda c: set(_split(c)))
     excluded = errors[errors.str.len() > 0].value_counts().to_dict()
+    if ok.empty:
+        reasons_why = ", ".join(f"{why}: {n:,}" for why, n in list(excluded.items())[:3])
+        raise TableError(f"none of the {total:,} rows could be analysed ({reasons_why}); there is nothing to report")
 
     dates = None
     if "date" in roles:

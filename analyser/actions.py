@@ -1,7 +1,10 @@
 """The action catalogue (data/actions.toml or a careers service's own): loading, validation, and filling in.
 
 Titles and steps may use {skills}, {skill}, {role} and {company}; an action that does must list them in `needs`, so
-it is chosen only when the feedback names them.
+it is chosen only when the feedback names them. Only skill gaps fill {skills} (a praised skill is a strength, never
+homework), and an action with `kinds` only takes gaps of those kinds (a soft skill gets practice, a tool a project).
+At most five actions, ranked by their reason's score; `stages` and `unless` keep an action to the stages and signals
+it fits ("do a mock interview" is not advice after a CV screen).
 """
 
 from __future__ import annotations
@@ -16,33 +19,11 @@ from .config import ACTIONS_PATH
 from .taxonomy import load_taxonomy
 
 PLACEHOLDERS = frozenset({"skills", "skill", "role", "company"})
-ACTION_KEYS = {"id", "reason", "title", "steps", "needs"}
-SIGNAL_SECTIONS = ("door_open",)
-FOLLOW_UP_KEYS = {
-    "subject",
-    "subject_fallback",
-    "greeting",
-    "greeting_fallback",
-    "thanks",
-    "thanks_fallback",
-    "ask_feedback",
-    "ask_successful_candidate",
-    "keep_in_mind",
-    "keep_in_mind_fallback",
-    "ask_vacancies",
-    "sign_off",
-}
-FOLLOW_UP_REQUIRED = {
-    "greeting_fallback",
-    "thanks_fallback",
-    "ask_feedback",
-    "ask_successful_candidate",
-    "keep_in_mind",
-    "ask_vacancies",
-    "sign_off",
-}
+ACTION_KEYS = {"id", "reason", "title", "steps", "needs", "kinds", "stages", "unless"}
+SIGNAL_SECTIONS = ("door_open", "feedback_offered")
 ACTIONS_PER_REASON = 2
-FOLLOW_UP_PLACEHOLDERS = frozenset({"role", "company", "contact"})
+MAX_ACTIONS = 5
+MAX_SKILLS = 3
 
 
 class CatalogueError(ValueError):
@@ -55,6 +36,10 @@ class Action:
     title: str
     steps: tuple[str, ...]
     needs: frozenset[str] = frozenset()
+    id: str = ""
+    kinds: frozenset[str] = frozenset()  # skill kinds whose gaps fill {skills}; empty: any gap
+    stages: frozenset[str] = frozenset()  # offered only at these stages (or when the stage is unknown); empty: any
+    unless: frozenset[str] = frozenset()  # not offered when any of these signals is present
 
     def fill(self, values: dict[str, str]) -> dict:
         return {
@@ -67,7 +52,6 @@ class Action:
 @dataclass(frozen=True)
 class Catalogue:
     actions: tuple[Action, ...]
-    follow_up: dict[str, str]
     source: str
 
 
@@ -135,35 +119,16 @@ def validate(raw: dict, source: str) -> list[str]:
         )
         if undeclared:
             problems.append(f"{where}: uses {sorted(undeclared)} but 'needs' does not list them")
+        problems += _check_filters(a, where, needs)
         if not needs and reason:
             generic[reason] = generic.get(reason, 0) + 1
-    for reason in sorted(valid_reasons - generic.keys()):
+    for reason in sorted(set(tax.reason_names) - generic.keys()):
         problems.append(f"{source}: reason '{reason}' needs at least one action without 'needs'")
-    follow = raw.get("follow_up", {})
-    if not isinstance(follow, dict):
-        problems.append(f"{source}: [follow_up] must be a table")
-    else:
-        for key in sorted(follow.keys() - FOLLOW_UP_KEYS):
-            problems.append(f"{source}: follow_up: unknown key '{key}'")
-        for key in sorted(FOLLOW_UP_REQUIRED - follow.keys()):
-            problems.append(f"{source}: follow_up: missing '{key}'")
-        for key, text in follow.items():
-            # checked here, not when the first message is drafted
-            if not isinstance(text, str):
-                problems.append(f"{source}: follow_up.{key}: must be a string")
-                continue
-            try:
-                used = _fields(text)
-            except ValueError as exc:
-                problems.append(f"{source}: follow_up.{key}: bad placeholder ({exc})")
-                continue
-            if used - FOLLOW_UP_PLACEHOLDERS:
-                problems.append(
-                    f"{source}: follow_up.{key}: unknown placeholder(s) {sorted(used - FOLLOW_UP_PLACEHOLDERS)} "
-                    f"(allowed: {', '.join(sorted(FOLLOW_UP_PLACEHOLDERS))})"
-                )
-            elif key.endswith("_fallback") and used - {"contact"}:
-                problems.append(f"{source}: follow_up.{key}: a fallback must not use placeholders")
+    if "follow_up" in raw:
+        problems.append(
+            f"{source}: [follow_up] is no longer read from the action catalogue: the follow-up message's templates "
+            "are data/follow_up.toml"
+        )
     for key in sorted(raw.keys() - {"version", "actions", "follow_up"}):
         problems.append(f"{source}: unknown top-level key '{key}'")
     return problems
@@ -184,9 +149,34 @@ def load_catalogue(path: Path = ACTIONS_PATH) -> Catalogue:
     if problems:
         raise CatalogueError("invalid action catalogue:\n  " + "\n  ".join(problems))
     actions = tuple(
-        Action(a["reason"], a["title"], tuple(a["steps"]), frozenset(a.get("needs", []))) for a in raw["actions"]
+        Action(
+            a["reason"],
+            a["title"],
+            tuple(a["steps"]),
+            frozenset(a.get("needs", [])),
+            id=a.get("id", ""),
+            kinds=frozenset(a.get("kinds", [])),
+            stages=frozenset(a.get("stages", [])),
+            unless=frozenset(a.get("unless", [])),
+        )
+        for a in raw["actions"]
     )
-    return Catalogue(actions, dict(raw.get("follow_up", {})), str(path))
+    return Catalogue(actions, str(path))
+
+
+def _check_filters(a: dict, where: str, needs: list) -> list[str]:
+    """Problems with an action's `kinds`, `stages` and `unless` lists."""
+    from .lexicons import SKILL_KINDS
+
+    tax = load_taxonomy()
+    problems = []
+    for key, valid in (("kinds", SKILL_KINDS), ("stages", tax.stages), ("unless", tax.signals)):
+        value = a.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value) or set(value) - set(valid):
+            problems.append(f"{where}: '{key}' must list only {', '.join(valid)}")
+    if a.get("kinds") and "skills" not in needs and "skill" not in needs:
+        problems.append(f"{where}: 'kinds' is for actions that use {{skills}}: add \"skills\" to 'needs'")
+    return problems
 
 
 def join_names(names: list[str]) -> str:
@@ -198,47 +188,60 @@ def join_names(names: list[str]) -> str:
 def choose_actions(
     catalogue: Catalogue,
     reasons: list[str],
-    door_open: bool,
     *,
-    skills: list[str],
-    role: str | None,
-    company: str | None,
+    signals: dict[str, bool] | None = None,
+    stage: str = "unknown",
+    gaps: dict[str, str] | None = None,
+    role: str | None = None,
+    company: str | None = None,
 ) -> list[dict]:
-    """Actions for each reason (specific ones first, when the text names what they need), then door-open ones."""
-    values = {
-        "skills": join_names(skills[:3]),
-        "skill": skills[0] if skills else "",
-        "role": role or "",
-        "company": company or "",
-    }
-    have = {k for k, v in values.items() if v}
-    chosen = []
-    for reason in list(reasons) + (["door_open"] if door_open else []):
-        fitting = [a for a in catalogue.actions if a.reason == reason and a.needs <= have]
-        fitting.sort(key=lambda a: not a.needs)  # stable: specific first, catalogue order within each group
-        chosen.extend(a.fill(values) for a in fitting[:ACTIONS_PER_REASON])
-    return chosen
+    """At most five actions: for each reason in the order given (highest score first), those that fit the gaps named,
+    the stage and the signals (specific ones first), then one for each signal that has actions.
 
-
-def draft_follow_up(
-    catalogue: Catalogue, *, reasons: list[str], role: str | None, company: str | None, contact: str | None = None
-) -> str:
-    """A short, ready-to-send reply: thanks, ask for feedback or about the successful candidate, keep me in mind."""
-    t = catalogue.follow_up
-    values = {"role": role or "", "company": company or "", "contact": contact or ""}
-
-    def pick(key: str) -> str:
-        text = t.get(key, "")
-        if not text or (_fields(text) - {k for k, v in values.items() if v}):
-            text = t.get(key + "_fallback", "")
-        return text.format(**values)
-
-    # With no reason given, feedback is the first thing to ask for; with reasons, what the successful candidate had.
-    asks = ["ask_feedback", "ask_successful_candidate"]
-    if reasons and reasons != [load_taxonomy().none_reason]:
-        asks.reverse()
-    asks = [pick(k) for k in asks]
-    parts = [pick("greeting"), pick("thanks"), *asks, pick("keep_in_mind"), pick("ask_vacancies"), pick("sign_off")]
-    body = "\n\n".join(p.strip() for p in parts if p and p.strip())
-    subject = pick("subject")
-    return f"Subject: {subject}\n\n{body}" if subject else body
+    `gaps` maps each skill gap to its kind, in the order the text names them; praised skills are not gaps.
+    Every reason gets one action before any gets a second; no action and no skill's specific advice comes twice.
+    """
+    signals = signals or {}
+    gaps = gaps or {}
+    on = {s for s, v in signals.items() if v}
+    base = {"role": role or "", "company": company or ""}
+    queues: list[list[tuple[Action, dict, frozenset[str]]]] = []
+    sections = list(dict.fromkeys(reasons)) + [s for s in SIGNAL_SECTIONS if s in on]
+    for reason in sections:
+        queue = []
+        for a in catalogue.actions:
+            if a.reason != reason or a.unless & on or (a.stages and stage != "unknown" and stage not in a.stages):
+                continue
+            values, skills = dict(base), frozenset()
+            if a.needs & {"skills", "skill"}:
+                fitting = [s for s, k in gaps.items() if not a.kinds or k in a.kinds][:MAX_SKILLS]
+                if not fitting:
+                    continue
+                values |= {"skills": join_names(fitting), "skill": fitting[0]}
+                skills = frozenset(fitting)
+            if not all(values.get(n) for n in a.needs):
+                continue
+            queue.append((a, values, skills))
+        queue.sort(key=lambda item: not item[0].needs)  # stable: specific first, catalogue order within each group
+        queues.append(queue)
+    chosen: dict[int, list[dict]] = {}
+    titles: set[str] = set()
+    covered: set[str] = set()
+    count = 0
+    for round_ in range(ACTIONS_PER_REASON):
+        for rank, queue in enumerate(queues):
+            if count >= MAX_ACTIONS:
+                break
+            if round_ > 0 and rank >= len(reasons):
+                continue  # signals get one action each
+            while queue:
+                a, values, skills = queue.pop(0)
+                filled = a.fill(values)
+                if filled["title"] in titles or (skills and skills <= covered):
+                    continue
+                titles.add(filled["title"])
+                covered |= skills
+                chosen.setdefault(rank, []).append(filled)
+                count += 1
+                break
+    return [a for rank in sorted(chosen) for a in chosen[rank]]

@@ -11,12 +11,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .actions import ACTIONS_PATH, choose_actions, draft_follow_up, load_catalogue
+from .actions import ACTIONS_PATH, choose_actions, load_catalogue
 from .config import MAX_CHARS, MODEL_DIR
+from .follow_up import FollowUpFacts, compose, load_templates, offer_is_call, says_close_second
 from .language import detect_language
-from .mentions import find_company, find_contact, find_role
+from .mentions import find_mentions
 from .pipeline import load_pipeline
 from .signals import detect_signals, detect_stage
+from .skill_polarity import skill_polarity
 from .taxonomy import load_taxonomy
 from .text_cleaning import clean, normalise_raw
 
@@ -37,7 +39,9 @@ class Analysis:
     strengths: list[dict]
     signals: dict[str, bool]
     stage: str
-    skills_mentioned: list[str]
+    skills_gaps: list[str]
+    skills_praised: list[str]
+    skills_mentioned: list[str]  # gaps and praised skills together, in the order the text names them
     actions: list[dict]
     follow_up: str
     language: str
@@ -55,6 +59,8 @@ class Analysis:
             "strengths": self.strengths,
             "signals": self.signals,
             "stage": self.stage,
+            "skills_gaps": self.skills_gaps,
+            "skills_praised": self.skills_praised,
             "skills_mentioned": self.skills_mentioned,
             "actions": self.actions,
             "follow_up": self.follow_up,
@@ -77,11 +83,24 @@ def _check_input(text) -> str:
 
 
 def analyse(
-    text: str, *, model: Path = MODEL_DIR, actions: Path = ACTIONS_PATH, max_chars: int = MAX_CHARS
+    text: str,
+    *,
+    model: Path = MODEL_DIR,
+    actions: Path = ACTIONS_PATH,
+    max_chars: int = MAX_CHARS,
+    tone: str = "formal",
+    channel: str = "email",
 ) -> Analysis:
-    """Analyse one piece of feedback. Raises InputError for empty input."""
+    """Analyse one piece of feedback. Raises InputError for empty input.
+
+    `tone` (formal, warm) and `channel` (email, linkedin) shape the follow-up message; ValueError for others.
+    """
     _check_input(text)
-    return next(analyse_many([text], model=model, actions=actions, max_chars=max_chars, errors="raise"))
+    return next(
+        analyse_many(
+            [text], model=model, actions=actions, max_chars=max_chars, errors="raise", tone=tone, channel=channel
+        )
+    )
 
 
 def analyse_many(
@@ -93,6 +112,8 @@ def analyse_many(
     batch_size: int = 64,
     errors: str = "return",
     timings: dict[str, float] | None = None,
+    tone: str = "formal",
+    channel: str = "email",
 ) -> Iterator[Analysis | InputError]:
     """Analyse many texts with batched spaCy processing, in order.
 
@@ -101,6 +122,7 @@ def analyse_many(
     """
     nlp = load_pipeline(Path(model))
     catalogue = load_catalogue(Path(actions))
+    compose(FollowUpFacts(reasons=[]), tone=tone, channel=channel)  # a bad tone or channel fails before any work
     clock = timings if timings is not None else {}
     prepared = _prepare(texts, max_chars, errors)
     while True:
@@ -112,7 +134,12 @@ def analyse_many(
             break
         good = [item for item in chunk if not isinstance(item, InputError)]
         docs = list(nlp.pipe((cleaned for _, cleaned, _ in good), batch_size=batch_size))
-        results = iter([_result(doc, raw, warnings, nlp, catalogue) for doc, (raw, _, warnings) in zip(docs, good)])
+        results = iter(
+            [
+                _result(doc, raw, warnings, nlp, catalogue, tone=tone, channel=channel)
+                for doc, (raw, _, warnings) in zip(docs, good)
+            ]
+        )
         clock["model"] = clock.get("model", 0.0) + time.perf_counter() - t1
         for item in chunk:
             yield item if isinstance(item, InputError) else next(results)
@@ -135,7 +162,7 @@ def _prepare(texts, max_chars, errors):
         yield raw, cleaned.text, cleaned.warnings
 
 
-def _result(doc, raw: str, warnings: list[str], nlp, catalogue) -> Analysis:
+def _result(doc, raw: str, warnings: list[str], nlp, catalogue, *, tone: str = "formal", channel: str = "email") -> Analysis:
     tax = load_taxonomy()
     clf = nlp.get_pipe("reasons")
     labels = clf.labels_
@@ -169,18 +196,42 @@ def _result(doc, raw: str, warnings: list[str], nlp, catalogue) -> Analysis:
         reasons = [{"reason": tax.none_reason, "score": none_score, "evidence": []}]
 
     signals = detect_signals(doc)
-    skills = list(dict.fromkeys(s.id_ or s.text for s in doc.spans.get("skills", [])))
-    role, company = find_role(text), find_company(raw)
+    stage = detect_stage(doc)
+    polarity = skill_polarity(doc, clf)
+    gaps = {s: polarity.kinds[s] for s in polarity.gaps}
+    mentions = find_mentions(raw)
     names = [r["reason"] for r in reasons]
+    offered_in = [c.sent.text for c in doc.spans.get("cues", []) if c.label_ == "feedback_offered"]
+    facts = FollowUpFacts(
+        reasons=names,
+        door_open=signals.get("door_open", False),
+        feedback_offered=signals.get("feedback_offered", False),
+        feedback_declined=signals.get("feedback_declined", False),
+        offer_is_call=offer_is_call(offered_in),
+        close_second=says_close_second(text),
+        stage=stage,
+        strength_aspects=[s["aspect"] for s in strengths],
+        praised_skills=polarity.praised,
+        gap_skills=gaps,
+        company=mentions.company,
+        role=mentions.role,
+        contact=mentions.contact,
+    )
+    follow_up, follow_warnings = compose(facts, tone=tone, channel=channel, templates=load_templates())
+    warnings += [f"{note}: the follow-up does not name it" for note in mentions.notes] + follow_warnings
     return Analysis(
         reasons=reasons,
         scores=scores,
         strengths=strengths,
         signals=signals,
-        stage=detect_stage(doc),
-        skills_mentioned=skills,
-        actions=choose_actions(catalogue, names, signals["door_open"], skills=skills, role=role, company=company),
-        follow_up=draft_follow_up(catalogue, reasons=names, role=role, company=company, contact=find_contact(raw)),
+        stage=stage,
+        skills_gaps=polarity.gaps,
+        skills_praised=polarity.praised,
+        skills_mentioned=polarity.mentioned,
+        actions=choose_actions(
+            catalogue, names, signals=signals, stage=stage, gaps=gaps, role=mentions.role, company=mentions.company
+        ),
+        follow_up=follow_up,
         language=language,
         warnings=warnings,
         model_version=_model_version(nlp),

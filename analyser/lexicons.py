@@ -39,3 +39,21 @@ def cue_patterns(path: Path = PATTERNS_PATH) -> list[dict]:
     """Cue patterns (reason constructions, praise, negation, signals, stage) in spaCy's SpanRuler format."""
     with open(path, encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]
+
+
+SKILL_KINDS = ("tool", "spoken_language", "qualification", "soft_skill", "domain")
+
+
+def skill_kinds(path: Path = SKILLS_PATH) -> dict[str, str]:
+    """Category -> kind of skill (one of SKILL_KINDS); ValueError naming every category without a valid kind."""
+    with open(path, "rb") as fh:
+        raw = tomllib.load(fh)
+    kinds, problems = {}, []
+    for category, spec in raw["categories"].items():
+        kind = spec.get("kind")
+        if kind not in SKILL_KINDS:
+            problems.append(f"categories.{category}: kind {kind!r} is not one of {', '.join(SKILL_KINDS)}")
+        kinds[category] = kind
+    if problems:
+        raise ValueError(f"{path}: " + "; ".join(problems))
+    return kinds

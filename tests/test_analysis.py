@@ -112,6 +112,8 @@ def test_json_schema():
         "strengths",
         "signals",
         "stage",
+        "skills_gaps",
+        "skills_praised",
         "skills_mentioned",
         "actions",
         "follow_up",

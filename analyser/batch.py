@@ -437,6 +437,24 @@ def _write_chunk(
     writer.write(out)
 
 
+def copy_to_xlsx(source: Path, target: Path, summary: BatchSummary) -> None:
+    """A batch CSV output as XLSX, with cells over Excel's limit cut and said in that row's warnings and the summary."""
+    warnings = summary.renamed.get("warnings", "warnings")
+    writer = TableWriter(target, ".xlsx")
+    for chunk in read_table(source):
+        chunk = chunk.reset_index(drop=True)
+        for i, row in enumerate(chunk.itertuples(index=False)):
+            cut = [str(c) for c, v in zip(chunk.columns, row) if xlsx_overflow(v)]
+            if cut:
+                summary.cells_cut += len(cut)
+                summary.rows_cut += 1
+                note = f"{', '.join(cut)} cut to {XLSX_MAX_CELL:,} characters (Excel's cell limit)"
+                old = chunk.at[i, warnings]
+                chunk.at[i, warnings] = f"{old}; {note}" if old else note
+        writer.write(chunk)
+    writer.close()
+
+
 def summary_notes(summary: BatchSummary) -> list[str]:
     """What the person should know about the run beyond the counts: the column used, renamed columns, cut cells."""
     notes = [f"text column: {summary.text_column} ({summary.text_column_how})"]

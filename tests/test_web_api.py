@@ -88,7 +88,7 @@ def test_upload_choose_column_analyse_and_download(client):
     assert csv.status_code == 200
     lines = csv.content.decode("utf-8-sig").splitlines()
     assert lines[0].startswith("id,date,feedback,reasons")
-    assert client.get(f"/spreadsheet/{job}/download/analysed.csv").status_code == 404  # removed once downloaded
+    assert client.get(f"/spreadsheet/{job}/download/analysed.csv").content == csv.content  # kept until expiry
     xlsx = client.get(f"/spreadsheet/{job}/download/analysed.xlsx")
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
 

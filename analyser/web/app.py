@@ -12,7 +12,6 @@ from fastapi import FastAPI, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from starlette.background import BackgroundTask
 
 from ..config import MODEL_DIR
 from ..taxonomy import load_taxonomy
@@ -82,7 +81,7 @@ def create_app(*, max_upload_mb: float = 50, ttl_seconds: int = 3600, model: Pat
         try:
             result = analyse_text(text)
         except InputError as exc:
-            return page(request, "paste.html", 400, text=text, error=str(exc))
+            return page(request, "paste.html", 400, text=text, error=page_words(str(exc)))
         return page(
             request, "result.html", result=result.to_dict(), pieces=segments(result.text, result.highlights), text=text
         )
@@ -103,6 +102,10 @@ def create_app(*, max_upload_mb: float = 50, ttl_seconds: int = 3600, model: Pat
             return JSONResponse(analyse_text(text).to_dict())
         except InputError as exc:
             return JSONResponse({"error": str(exc)}, status_code=422)
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon():
+        return FileResponse(HERE / "static" / "favicon.ico", media_type="image/x-icon")
 
     @app.get("/spreadsheet", response_class=HTMLResponse)
     def spreadsheet_page(request: Request):
@@ -141,7 +144,7 @@ def create_app(*, max_upload_mb: float = 50, ttl_seconds: int = 3600, model: Pat
                 request,
                 "spreadsheet.html",
                 422,
-                error=str(exc).splitlines()[0] if str(exc) else "the file could not be read",
+                error=page_words(str(exc).splitlines()[0]) if str(exc) else "the file could not be read",
             )
         return page(
             request, "columns.html", job=job, columns=columns, preview=preview, guess=guess, filename=file.filename
@@ -165,7 +168,7 @@ def create_app(*, max_upload_mb: float = 50, ttl_seconds: int = 3600, model: Pat
             return page(
                 request, "spreadsheet.html", 404, error="that upload has expired or was removed; upload it again"
             )
-        return page(request, "job.html", job=job, downloads=[n for n in DOWNLOADS if n not in job.downloaded])
+        return page(request, "job.html", job=job, downloads=list(DOWNLOADS), expires=store.expires_at(job))
 
     @app.get("/api/jobs/{job_id}")
     def job_status(job_id: str):
@@ -190,19 +193,35 @@ def create_app(*, max_upload_mb: float = 50, ttl_seconds: int = 3600, model: Pat
                 {"error": "not available: it may have been downloaded already or expired"}, status_code=404
             )
         job.downloaded.add(name)
-
-        def forget():
-            # the report stays viewable until the job expires; the tables are removed once downloaded
-            if name != "report.html":
-                (job.folder / name).unlink(missing_ok=True)
-            if job.downloaded >= set(DOWNLOADS):
-                store.remove(job.id)
-
-        return FileResponse(
-            job.folder / name, media_type=DOWNLOADS[name], filename=name, background=BackgroundTask(forget)
-        )
+        # files stay until the job expires (an hour), so a second download works; expiry and shutdown delete them
+        return FileResponse(job.folder / name, media_type=DOWNLOADS[name], filename=name)
 
     return app
+
+
+# What the CLI says, in the words of this page.
+PAGE_WORDS = {
+    "paste or pass the text of the email or note": "paste the text of the email or note into the box",
+    "choose one with --text-column": "choose it from the list",
+    "--text-column": "the feedback column",
+}
+
+
+def page_words(message: str) -> str:
+    """A message written for the command line, reworded for the web page (no options, no 'pass')."""
+    for cli, web in PAGE_WORDS.items():
+        message = message.replace(cli, web)
+    return message
+
+
+def _cell(value) -> str:
+    """A preview cell as text: blanks (None, NaN, NaT) empty, long text cut."""
+    import pandas as pd
+
+    if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
+        return ""
+    text = str(value)
+    return text if len(text) <= 160 else text[:157] + "..."
 
 
 def _preview(path: Path) -> tuple[list[str], list[dict], str | None]:
@@ -218,7 +237,6 @@ def _preview(path: Path) -> tuple[list[str], list[dict], str | None]:
         guess = pick_text_column(first, None)
     except TableError:
         guess = None
-    rows = (
-        first.head(PREVIEW_ROWS).astype(str).map(lambda v: v if len(v) <= 160 else v[:157] + "...").to_dict("records")
-    )
+    # cell by cell: astype(str) keeps blanks as NaN under pandas 3 ("object of type 'float' has no len()")
+    rows = [{c: _cell(v) for c, v in row.items()} for row in first.head(PREVIEW_ROWS).to_dict("records")]
     return list(first.columns), rows, guess

@@ -1,6 +1,7 @@
 """Spreadsheet jobs for the web page: an upload in its own temporary folder, analysed in a background thread.
 
-Files live only in the job's folder; each is deleted once downloaded, and whole jobs after a time limit.
+Files live only in the job's folder, downloadable as often as wanted until the job expires (an hour after upload);
+then its folder is deleted, and every job's folder when the server stops.
 """
 
 from __future__ import annotations
@@ -33,9 +34,19 @@ class Job:
     error: str = ""
     text_column: str = ""
     downloaded: set = field(default_factory=set)
+    analysed: int = 0
+    excluded: dict = field(default_factory=dict)  # why -> rows, for rows with an error (empty, no feedback text, ...)
+    notes: list = field(default_factory=list)  # what the batch summary says beyond the counts (cut cells, renames)
 
     def progress(self) -> dict:
-        return {"state": self.state, "done": self.done, "total": self.total, "error": self.error}
+        return {
+            "state": self.state,
+            "done": self.done,
+            "total": self.total,
+            "error": self.error,
+            "analysed": self.analysed,
+            "excluded": sum(self.excluded.values()),
+        }
 
 
 class JobStore:
@@ -67,6 +78,10 @@ class JobStore:
         if job:
             shutil.rmtree(job.folder, ignore_errors=True)
 
+    def expires_at(self, job: Job) -> str:
+        """When the job's files are deleted, as the local time of day (HH:MM)."""
+        return time.strftime("%H:%M", time.localtime(job.created + self.ttl))
+
     def expire(self) -> None:
         now = time.time()
         for job_id, job in list(self.jobs.items()):
@@ -82,9 +97,8 @@ class JobStore:
         threading.Thread(target=self._work, args=(job, text_column, model), daemon=True).start()
 
     def _work(self, job: Job, text_column: str, model: Path) -> None:
-        from ..batch import run_batch
+        from ..batch import copy_to_xlsx, run_batch, summary_notes
         from ..pipeline import model_version
-        from ..tables import TableWriter, read_table
         from ..trends import aggregate, load_rows
         from ..trends_report import write_report
 
@@ -97,7 +111,7 @@ class JobStore:
             def total(n):
                 job.total = n
 
-            run_batch(
+            summary = run_batch(
                 job.source,
                 csv_out,
                 text_column=text_column,
@@ -106,11 +120,13 @@ class JobStore:
                 progress=advance,
                 total_callback=total,
             )
-            writer = TableWriter(job.folder / "analysed.xlsx", ".xlsx")
-            for chunk in read_table(csv_out):
-                writer.write(chunk)
-            writer.close()
-            write_report(aggregate(load_rows(csv_out), model_version=model_version(model)), job.folder / "report.html")
+            job.analysed = summary.analysed
+            copy_to_xlsx(csv_out, job.folder / "analysed.xlsx", summary)
+            job.notes = summary_notes(summary)[1:]  # the column used is the one the person chose
+            rows = load_rows(csv_out)  # analysis columns under their own names, whatever the input called its own
+            errors = rows["error"].fillna("").astype(str)
+            job.excluded = errors[errors != ""].value_counts().to_dict()
+            write_report(aggregate(rows, model_version=model_version(model)), job.folder / "report.html")
             job.state = "done"
         except Exception as exc:  # noqa: BLE001 - shown to the person as one line, never as a traceback
             job.state, job.error = "failed", str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__

@@ -23,9 +23,11 @@ document.addEventListener("DOMContentLoaded", () => {
         window.location.reload();
         return;
       }
-      progress.textContent = `${s.done.toLocaleString()}${s.total ? " of about " + s.total.toLocaleString() : ""} rows analysed.`;
-      if (s.total) bar.max = s.total;
-      bar.value = s.done;
+      progress.textContent = `${s.done.toLocaleString()}${s.total ? " of " + s.total.toLocaleString() : ""} rows done.`;
+      if (s.total) {
+        bar.max = s.total;
+        bar.value = s.done;
+      }
       setTimeout(poll, 700);
     };
     setTimeout(poll, 500);

@@ -13,6 +13,7 @@ import numpy as np
 
 from .actions import ACTIONS_PATH, choose_actions, load_catalogue
 from .config import MAX_CHARS, MODEL_DIR
+from .features import clauses, spans_in
 from .follow_up import FollowUpFacts, compose, load_templates, offer_is_call, says_close_second
 from .language import detect_language
 from .mentions import find_mentions
@@ -177,14 +178,15 @@ def _result(doc, raw: str, warnings: list[str], nlp, catalogue, *, tone: str = "
         scores = {r: min(s, NON_ENGLISH_CAP) for r, s in scores.items()}
 
     strengths, praised = _strengths(sents, probs, labels)
-    highlights = [_span(sents[i], "strength") for i in praised]
+    evidence_of: dict[int, list[str]] = {}
     reasons = []
     for r in sorted(tax.gap_reasons, key=lambda r: -scores[r]):
         if scores[r] < 0.5:
             continue
         evidence_idx = _evidence(r, sents, probs, labels, clf.thresholds_.get(r, 0.5), praised)
         evidence = [_tidy(sents[i].text) for i in evidence_idx]
-        highlights += [_span(sents[i], r) for i in evidence_idx]
+        for i in evidence_idx:
+            evidence_of.setdefault(i, []).append(r)
         if not evidence:
             # Every sentence behind the score praises that very aspect: a strength, not a gap.
             scores[r] = min(scores[r], 0.49)
@@ -195,6 +197,7 @@ def _result(doc, raw: str, warnings: list[str], nlp, catalogue, *, tone: str = "
     if not reasons:
         reasons = [{"reason": tax.none_reason, "score": none_score, "evidence": []}]
 
+    highlights = _highlights(doc, sents, praised, evidence_of)
     signals = detect_signals(doc)
     stage = detect_stage(doc)
     polarity = skill_polarity(doc, clf)
@@ -265,6 +268,28 @@ def _evidence(reason, sents, probs, labels, threshold, praised) -> list[int]:
         if reason in praised.get(i, ()) and probs[i, gap_j[aspect_strength]] >= probs[i, j]:
             continue
         out.append(int(i))
+    return out
+
+
+def _highlights(doc, sents, praised: dict[int, set[str]], evidence_of: dict[int, list[str]]):
+    """Spans to highlight: each evidence sentence once per reason it shows, each praising sentence as a strength.
+
+    A sentence that both praises and shows a gap in contrasting clauses ("While we were impressed by your experience,
+    we chose ...") has its praising clause highlighted as the strength and the other clauses as the gap.
+    """
+    cues = doc.spans.get("cues", [])
+    out = []
+    for i in sorted(set(praised) | set(evidence_of)):
+        sent, kinds = sents[i], evidence_of.get(i, [])
+        parts = clauses(sent) if i in praised and kinds else [sent]
+        praising = [c for c in parts if any(q.label_ == "praise" for q in spans_in(cues, c))]
+        if 0 < len(praising) < len(parts):
+            out += [_span(c, "strength") for c in praising]
+            out += [_span(c, r) for c in parts if c not in praising for r in kinds]
+            continue
+        if i in praised:
+            out.append(_span(sent, "strength"))
+        out += [_span(sent, r) for r in kinds]
     return out
 
 

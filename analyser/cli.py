@@ -111,14 +111,30 @@ def analyse_cli(
     ] = False,
     model: ModelOpt = MODEL_DIR,
     actions: ActionsOpt = ACTIONS_PATH,
+    tone: Annotated[
+        str, typer.Option("--tone", help="Follow-up message tone: formal or warm.", case_sensitive=False)
+    ] = "formal",
+    channel: Annotated[
+        str,
+        typer.Option(
+            "--channel", help="Follow-up message channel: email, or linkedin (short, no subject).", case_sensitive=False
+        ),
+    ] = "email",
 ) -> None:
     """Analyse one rejection email or piece of feedback: reasons, evidence, strengths, signals, next steps."""
+    from .follow_up import CHANNELS, TONES
+
+    tone, channel = tone.lower(), channel.lower()
+    if tone not in TONES:
+        raise fail(f"--tone must be one of {', '.join(TONES)}, got '{tone}'")
+    if channel not in CHANNELS:
+        raise fail(f"--channel must be one of {', '.join(CHANNELS)}, got '{channel}'")
     raw = _read_input(text, file)
     from .actions import CatalogueError
     from .analysis import InputError, analyse
 
     try:
-        result = analyse(raw, model=model, actions=actions)
+        result = analyse(raw, model=model, actions=actions, tone=tone, channel=channel)
     except InputError as exc:
         raise fail(str(exc)) from None
     except CatalogueError as exc:

@@ -108,4 +108,28 @@ def test_unreadable_upload_is_a_message_not_a_crash(client):
 
 def test_segments_prefer_the_gap_over_the_strength():
     pieces = segments("abcdef", [(0, 4, "strength"), (2, 6, "skills")])
-    assert pieces == [("ab", "strength"), ("cdef", "skills")]
+    assert pieces == [("ab", ("strength",)), ("cd", ("strength", "skills")), ("ef", ("skills",))]
+    assert segments("abc", [(0, 3, "skills"), (0, 3, "experience")]) == [("abc", ("skills", "experience"))]
+
+
+def test_api_and_page_take_tone_and_channel(client):
+    formal = client.post("/api/analyse", json={"text": EMAIL}).json()["follow_up"]
+    short = client.post("/api/analyse", json={"text": EMAIL, "tone": "warm", "channel": "linkedin"}).json()
+    assert formal.startswith("Subject:") and not short["follow_up"].startswith("Subject:")
+    assert len(short["follow_up"]) < len(formal)
+    bad = client.post("/api/analyse", json={"text": EMAIL, "tone": "rude"})
+    assert bad.status_code == 422 and "tone" in bad.json()["error"]
+    page = client.post("/analyse", data={"text": EMAIL, "tone": "warm", "channel": "linkedin"})
+    assert page.status_code == 200 and '<option value="warm" selected>' in page.text
+    assert '<select id="channel" name="channel">' in page.text and "Subject:" not in page.text
+
+
+def test_praise_and_gap_clauses_of_one_sentence_are_highlighted_apart(client):
+    r = client.post("/analyse", data={"text": EMAIL})
+    assert '<mark class="k-strength" title="Strength" data-kind="strength">While we were impressed by your experience,</mark>' in r.text
+    assert '<mark class="k-skills" title="Skills" data-kind="skills">we have decided' in r.text
+
+
+def test_a_sentence_showing_two_reasons_shows_both():
+    pieces = segments("We need more experience and SQL.", [(0, 32, "experience"), (0, 32, "skills")])
+    assert pieces[0][1] == ("experience", "skills")

@@ -23,14 +23,15 @@ PREVIEW_ROWS = 5
 CSP = "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-src 'self'; object-src 'none'; base-uri 'none'"
 
 
-def segments(text: str, highlights: list[tuple[int, int, str]]) -> list[tuple[str, str | None]]:
-    """The text cut into (piece, kind) runs: kind is the reason or 'strength' to highlight, or None."""
-    marks: list[str | None] = [None] * len(text)
-    # strengths first, so that a sentence that is also evidence of a gap shows as the gap
-    for start, end, kind in sorted(highlights, key=lambda h: h[2] != "strength"):
+def segments(text: str, highlights: list[tuple[int, int, str]]) -> list[tuple[str, tuple[str, ...]]]:
+    """The text cut into (piece, kinds) runs: kinds are the reasons (and 'strength') a piece is evidence of, in the
+    order first given; () for a piece not highlighted. A sentence that shows two reasons carries both."""
+    marks: list[tuple[str, ...]] = [()] * len(text)
+    for start, end, kind in highlights:
         for i in range(max(0, start), min(len(text), end)):
-            marks[i] = kind
-    out: list[tuple[str, str | None]] = []
+            if kind not in marks[i]:
+                marks[i] = (*marks[i], kind)
+    out: list[tuple[str, tuple[str, ...]]] = []
     for i, ch in enumerate(text):
         if out and out[-1][1] == marks[i]:
             out[-1] = (out[-1][0] + ch, marks[i])
@@ -65,30 +66,52 @@ def create_app(*, max_upload_mb: float = 50, ttl_seconds: int = 3600, model: Pat
     def page(request: Request, name: str, status: int = 200, **context):
         return templates.TemplateResponse(request, name, {**common, **context}, status_code=status)
 
-    def analyse_text(text: str):
+    def analyse_text(text: str, tone: str = "formal", channel: str = "email"):
         from ..analysis import analyse
 
-        return analyse(text, model=model)
+        return analyse(text, model=model, tone=tone, channel=channel)
+
+    def message_options(tone, channel) -> str | None:
+        """What is wrong with the follow-up options, in one line, or None."""
+        from ..follow_up import CHANNELS, TONES
+
+        if tone not in TONES:
+            return f"'tone' must be one of {', '.join(TONES)}"
+        if channel not in CHANNELS:
+            return f"'channel' must be one of {', '.join(CHANNELS)}"
+        return None
 
     @app.get("/", response_class=HTMLResponse)
     def paste_page(request: Request):
         return page(request, "paste.html", text="")
 
     @app.post("/analyse", response_class=HTMLResponse)
-    def analyse_form(request: Request, text: str = Form("")):
+    def analyse_form(
+        request: Request, text: str = Form(""), tone: str = Form("formal"), channel: str = Form("email")
+    ):
         from ..analysis import InputError
 
+        problem = message_options(tone, channel)
+        if problem:
+            return page(request, "paste.html", 400, text=text, error=problem)
         try:
-            result = analyse_text(text)
+            result = analyse_text(text, tone, channel)
         except InputError as exc:
             return page(request, "paste.html", 400, text=text, error=page_words(str(exc)))
         return page(
-            request, "result.html", result=result.to_dict(), pieces=segments(result.text, result.highlights), text=text
+            request,
+            "result.html",
+            result=result.to_dict(),
+            pieces=segments(result.text, result.highlights),
+            text=text,
+            tone=tone,
+            channel=channel,
         )
 
     @app.post("/api/analyse")
     async def analyse_api(request: Request):
-        """The `analyse --json` object for {"text": "..."}; a 4xx with {"error": "..."} for bad input."""
+        """The `analyse --json` object for {"text": "...", "tone": "formal|warm", "channel": "email|linkedin"} (tone
+        and channel optional); a 4xx with {"error": "..."} for bad input."""
         from ..analysis import InputError
 
         try:
@@ -98,8 +121,12 @@ def create_app(*, max_upload_mb: float = 50, ttl_seconds: int = 3600, model: Pat
         text = body.get("text") if isinstance(body, dict) else None
         if not isinstance(text, str):
             return JSONResponse({"error": "the JSON object needs a 'text' string"}, status_code=422)
+        tone, channel = body.get("tone", "formal"), body.get("channel", "email")
+        problem = message_options(tone, channel)
+        if problem:
+            return JSONResponse({"error": problem}, status_code=422)
         try:
-            return JSONResponse(analyse_text(text).to_dict())
+            return JSONResponse(analyse_text(text, tone, channel).to_dict())
         except InputError as exc:
             return JSONResponse({"error": str(exc)}, status_code=422)
 

@@ -88,3 +88,20 @@ def test_messages_use_the_pages_words_and_a_favicon_is_served(client):
     icon = client.get("/favicon.ico")
     assert icon.status_code == 200 and icon.headers["content-type"] == "image/x-icon"
     assert icon.content[:4] == b"\0\0\1\0"
+
+
+def test_downloads_neutralise_formulas_in_cells_and_headers(client):
+    header = '=HYPERLINK("http://evil.example","x")'
+    cells = ["\x01=1+1", "＝1+1", "  +1+1", "@SUM(A1)"]
+    text = "Unfortunately the role has been filled internally."
+    csv = pd.DataFrame({header: cells, "feedback": [text] * 4}).to_csv(index=False)
+    r = client.post("/spreadsheet", files={"file": ("f.csv", csv, "text/csv")})
+    job = r.text.split('action="/spreadsheet/')[1].split("/run")[0]
+    client.post(f"/spreadsheet/{job}/run", data={"text_column": "feedback"}, follow_redirects=False)
+    assert _finish(client, job)["state"] == "done"
+    table = pd.read_csv(io.BytesIO(client.get(f"/spreadsheet/{job}/download/analysed.csv").content), dtype=str)
+    assert table.columns[0] == "'" + header and all(v.startswith("'") for v in table.iloc[:, 0])
+    wb = openpyxl.load_workbook(io.BytesIO(client.get(f"/spreadsheet/{job}/download/analysed.xlsx").content))
+    sheet = [c for row in wb.active.iter_rows() for c in row]
+    assert not [c.coordinate for c in sheet if c.data_type == "f"]
+    assert wb.active["A1"].value == "'" + header

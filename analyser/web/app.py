@@ -217,7 +217,8 @@ def create_app(*, max_upload_mb: float = 50, ttl_seconds: int = 3600, model: Pat
         job = store.get(job_id)
         if job is None or name not in DOWNLOADS or job.state != "done" or not (job.folder / name).exists():
             return JSONResponse(
-                {"error": "not available: it may have been downloaded already or expired"}, status_code=404
+                {"error": "not available: the job may still be running, or it has expired (after an hour)"},
+                status_code=404,
             )
         job.downloaded.add(name)
         # files stay until the job expires (an hour), so a second download works; expiry and shutdown delete them

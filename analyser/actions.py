@@ -222,7 +222,8 @@ def choose_actions(
             if not all(values.get(n) for n in a.needs):
                 continue
             queue.append((a, values, skills))
-        queue.sort(key=lambda item: not item[0].needs)  # stable: specific first, catalogue order within each group
+        # stable: advice on the named gaps first, then other specific advice, catalogue order within each group
+        queue.sort(key=lambda item: (not item[2], not item[0].needs))
         queues.append(queue)
     chosen: dict[int, list[dict]] = {}
     titles: set[str] = set()

@@ -30,6 +30,7 @@ LIST_KEYS = (
     "agency_words",
 )
 SCAN_CHARS = 4000
+ROLE_WORDS_KEPT = frozenset({"team", "job", "application", "role", "position", "ref"})
 
 # One capitalised word ("Harrow", "St", "O'Neill", "B2B", "II"), and a name: such words joined by single spaces or
 # a connector, never across a line break.
@@ -195,7 +196,8 @@ def _clean_company(name: str, lists: _Lists) -> str | None:
 def _clean_role(name: str, lists: _Lists) -> str | None:
     name = re.sub(r"\s*\([^)]*\)?\s*$", "", name.strip(" -–,.;:"))
     words = _words(name)
-    while words and words[0].lower() in lists.not_names:
+    # "Team Leader", "Job Coach": only words that open sentences are dropped from a role, not role words
+    while words and words[0].lower() in lists.not_names and words[0].lower() not in ROLE_WORDS_KEPT:
         words = words[1:]
     if not words or len(words) > 8:
         return None

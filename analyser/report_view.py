@@ -66,8 +66,10 @@ def render_analysis(result: Analysis, console: Console) -> None:
         on = result.signals.get(key, False)
         signals.add_row(label, Text("yes", style="bold green") if on else Text("no", style="dim"))
     signals.add_row("Stage reached", Text(result.stage))
-    if result.skills_mentioned:
-        signals.add_row("Skills named", Text(", ".join(result.skills_mentioned)))
+    if result.skills_gaps:
+        signals.add_row("Skills they want more of", Text(", ".join(result.skills_gaps)))
+    if result.skills_praised:
+        signals.add_row("Skills they praised", Text(", ".join(result.skills_praised)))
     console.print(signals)
 
     if result.actions:

@@ -30,6 +30,7 @@ LIST_KEYS = (
     "agency_words",
 )
 SCAN_CHARS = 4000
+UNIT_WORDS = frozenset({"department", "office", "faculty", "school", "division", "directorate", "unit", "ward"})
 ROLE_WORDS_KEPT = frozenset({"team", "job", "application", "role", "position", "ref"})
 
 # One capitalised word ("Harrow", "St", "O'Neill", "B2B", "II"), and a name: such words joined by single spaces or
@@ -106,14 +107,9 @@ _COMPANY_BODY = [
     (rf"\b(?i:interest in|interested in) (?:joining |working (?:at|for|with) (?:us at )?)?(?P<name>{_NAME})", 2),
     (rf"\b(?i:application|applying|applied|apply) (?:to|with|at) (?P<name>{_NAME})(?= for\b|[,.;!]|$)", 2),
     (rf"\b(?:a role|a position|a job|roles|positions) (?:at|with) (?P<name>{_NAME})", 2),
-    (
-        rf"\b(?:interviewing|interview|meeting|speaking|talking) with (?P<name>{_NAME})(?=[,.;!]| last| on| for| about|$)",
-        2,
-    ),
     (rf"\b(?i:here at|everyone at|all of us at|us at|careers (?:page )?at|careers with|joining) (?P<name>{_NAME})", 2),
     (rf"(?:^|[.!?]\s)(?P<name>{_NAME}) (?:reviewed|has reviewed|has decided|have decided|decided|has chosen)\b", 2),
     (rf"^Subject:.*?\b(?:application|interview) (?:to|with|at) (?P<name>{_NAME})", 2),
-    (rf"\b(?:at|with) (?P<name>{_NAME})(?=\s*[,.;:!]|\s*$)", 1),
 ]
 _COMPANY_SIGNATURE = [
     (
@@ -190,6 +186,8 @@ def _clean_company(name: str, lists: _Lists) -> str | None:
         return None
     if any(w.lower() in lists.platforms or w.lower() in lists.ats for w in words):
         return None
+    if words[0].lower() in UNIT_WORDS:
+        return None  # "Department of Philosophy", "Office of Faculty Affairs": a part of the employer, not its name
     return name
 
 

@@ -100,6 +100,8 @@ def load_lists(path: Path = MENTIONS_PATH) -> _Lists:
 # Each pattern: (compiled regex with group "name", weight). Higher weights are surer; body patterns beat signatures.
 _COMPANY_BODY = [
     (rf"\b{_ROLE_NOUN}s? (?:here )?(?:at|with) (?P<name>{_NAME})", 3),
+    (rf"\b{_ROLE_NOUN}s? (?:of|as) (?:an? )?{_NAME} (?:here )?(?:at|with) (?P<name>{_NAME})", 3),
+    (rf"\b(?:the|our|your|this|an?) {_NAME} {_ROLE_NOUN} (?:here )?(?:at|with) (?P<name>{_NAME})", 3),
     (rf"\b{_PROGRAMME}s? (?:at|with) (?P<name>{_NAME})", 3),
     (rf"\b(?i:our client|my client|the client),? (?P<name>{_NAME})(?=,| has| have| is| are| decided)", 4),
     (rf"\b(?i:hiring manager|hiring team|team|panel) at (?P<name>{_NAME})", 3),

@@ -85,7 +85,7 @@ def measure(cases: list[dict], fields=FIELDS) -> dict:
 
 
 def card_section() -> str:
-    """The model card's section on extraction, measured now (called by analyser.model_card)."""
+    """The model card's section on extraction, measured now: analyser.model_card appends it to models/README.md."""
     cases = load_cases()
     m = measure(cases)
     kinds = sorted({c["kind"] for c in cases})
@@ -107,12 +107,13 @@ def card_section() -> str:
     lines += [
         "",
         f"On the labelled test split ({len(labelled_cases('test'))} documents, whose labels give role and company "
-        f"where the writer named them; never used to write the rules): company precision "
+        f"where the writer named them; its errors were never read while writing the rules, its totals were): company precision "
         f"{test['company']['precision']:.3f} (recall {test['company']['recall']:.3f}), role precision "
         f"{test['role']['precision']:.3f} (recall {test['role']['recall']:.3f}).",
         "",
-        "The rules were written with the training split's labels and the written set in view, so the written set's "
-        "figures are optimistic; the test split's are not. A name counts as right when it is the same name once case, "
+        "The rules were written with the training and dev splits' labels and the written set in view, so the written set's "
+        'figures are optimistic. A labelled name the rules miss, or one they shorten ("DWP" for the Department '
+        "for Work and Pensions), counts against them. A name counts as right when it is the same name once case, "
         "legal endings (Ltd, LLP), bracketed details and the words role, position and programme are set aside.",
     ]
     return "\n".join(lines) + "\n"

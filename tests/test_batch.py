@@ -340,3 +340,12 @@ def test_formulas_are_neutralised_after_stripping_what_a_spreadsheet_skips(tmp_p
     rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"), newline="")))
     assert rows[0][0] == "'" + header
     assert all(r[0].startswith("'") for r in rows[1:])
+
+
+def test_parquet_output_whose_first_chunk_is_all_errors(tmp_path):
+    src = tmp_path / "in.csv"
+    pd.DataFrame({"feedback": ["", "N/A", TEXTS[0], TEXTS[1]]}).to_csv(src, index=False)
+    summary, out = _run(tmp_path, src, out_name="out.parquet", text_column="feedback", chunk_rows=2)
+    df = _read_out(out)
+    assert len(df) == 4 and df["error"].tolist() == ["empty cell", NO_FEEDBACK, "", ""]
+    assert df["score_experience"].iloc[2] > 0.5 and df["strengths"].iloc[2] == 0

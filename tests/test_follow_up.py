@@ -312,3 +312,12 @@ def test_invalid_templates_are_refused_with_the_location(tmp_path):
         load_templates(path)
     text = str(exc.value)
     assert "call_times" in text and "tones.formal: missing 'thanks'" in text and "unknown placeholder" in text
+
+
+def test_readme_shows_the_message_the_example_gets():
+    from pathlib import Path
+
+    root = Path(__file__).parents[1]
+    readme = (root / "README.md").read_text()
+    shown = readme.split("the follow-up message is:\n\n```text\n", 1)[1].split("\n```", 1)[0]
+    assert shown == analyse((root / "examples" / "rejection.txt").read_text()).follow_up

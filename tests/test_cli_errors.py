@@ -6,7 +6,6 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from analyser.actions import ACTIONS_PATH
 from analyser.cli import app
 
 runner = CliRunner()
@@ -61,16 +60,17 @@ def test_catalogue_with_wrong_types_is_refused(tmp_path):
     "template, problem",
     [("Hello {name}", "unknown placeholder"), ("Hello {role", "bad placeholder"), ("42", None)],
 )
-def test_follow_up_templates_are_checked_when_the_catalogue_is_loaded(tmp_path, template, problem):
-    text = ACTIONS_PATH.read_text()
+def test_follow_up_templates_are_checked_when_they_are_loaded(tmp_path, template, problem):
+    # the follow-up templates moved from the action catalogue to data/follow_up.toml (issue 10)
+    from analyser.follow_up import FOLLOW_UP_PATH, FollowUpError, load_templates
+
+    text = FOLLOW_UP_PATH.read_text()
     assert 'sign_off = "' in text
     bad = tmp_path / "bad.toml"
     value = 42 if problem is None else f'"{template}"'
     bad.write_text(text.replace('sign_off = "', f'sign_off = {value}\nnot_used_ = "', 1))
-    from analyser.actions import CatalogueError, load_catalogue
-
-    with pytest.raises(CatalogueError, match=problem or "must be a string"):
-        load_catalogue(bad)
+    with pytest.raises(FollowUpError, match=problem or "must be a non-empty string"):
+        load_templates(bad)
 
 
 def test_a_path_with_rich_markup_is_printed_as_it_is(tmp_path):

@@ -38,3 +38,29 @@ def redact(text: str) -> str:
 def suppress(count: int, min_group: int) -> int | str:
     """A count as it may be shared: the number itself, or '<N' when it is below the minimum group size."""
     return f"<{min_group}" if count < min_group else int(count)
+
+
+WITHHELD = "withheld"  # a cell hidden only so that a small one cannot be worked out from a total
+
+
+def secondary(cells: list[frozenset], hidden: set[int], min_group: int) -> set[int]:
+    """Cells to hide in one line of a table whose total is shown (groups of a partition, or one reason across them).
+
+    `cells` are the people (student ids, or row numbers) behind each cell; `hidden` the cells below the minimum size.
+    Subtracting the shown cells from the total gives the sum of the hidden ones, so one hidden cell alone, or hidden
+    cells of fewer than `min_group` people together, are revealed: the smallest shown cells are hidden as well until
+    neither is true (secondary suppression, as statistical agencies do).
+    """
+    hidden = set(hidden)
+
+    def safe() -> bool:
+        together = len(frozenset().union(*(cells[i] for i in hidden)))
+        # hidden cells that hold nobody give back only that: 0 names no one
+        return together == 0 or (len(hidden) >= 2 and together >= min_group)
+
+    while not safe():
+        shown = [i for i in range(len(cells)) if i not in hidden]
+        if not shown:
+            break
+        hidden.add(min(shown, key=lambda i: (len(cells[i]), i)))
+    return hidden

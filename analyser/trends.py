@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .privacy import redact, suppress
+from .privacy import WITHHELD, redact, secondary, suppress
 from .tables import TableError, read_table
 from .taxonomy import load_taxonomy
 
@@ -279,20 +279,53 @@ def _group_size(df: pd.DataFrame, student: str | None) -> int:
     return int(df[student].nunique()) if student else len(df)
 
 
-def _shares(df: pd.DataFrame, reasons: list[str], student: str | None, min_group: int) -> dict:
-    """Per reason: count, share and Wilson interval; counts and shares withheld when the group is too small."""
-    n = len(df)
-    size = _group_size(df, student)
-    row = {"rows": suppress(n, min_group) if size < min_group else n, "students": suppress(size, min_group)}
-    small = size < min_group
+def _people(df: pd.DataFrame, student: str | None) -> frozenset:
+    """Who is behind some rows: their distinct student ids, or the rows themselves when there is no id column."""
+    return frozenset(df[student].astype(str)) if student else frozenset(df.index)
+
+
+def _having(df: pd.DataFrame, reason: str) -> pd.DataFrame:
+    return df[df["_reasons"].map(lambda rs: reason in rs)]
+
+
+def _mark(people: frozenset, min_group: int) -> str:
+    return f"<{min_group}" if len(people) < min_group else WITHHELD
+
+
+def _partition(
+    parts: list[tuple[str, pd.DataFrame]], key: str, reasons: list[str], student: str | None, min_group: int
+) -> pd.DataFrame:
+    """One row per group of a partition (every row is in one group): rows, students and, per reason, count, share and
+    Wilson interval. A group or a count of fewer than `min_group` students is withheld with its share, and so are as
+    many other cells as it takes that no total minus the shown cells gives one back (secondary suppression)."""
+    frames = [part for _, part in parts]
+    people = [_people(part, student) for part in frames]
+    hidden_groups = secondary(people, {i for i, p in enumerate(people) if len(p) < min_group}, min_group)
+    rows = []
+    for i, (label, part) in enumerate(parts):
+        shown = i not in hidden_groups
+        rows.append(
+            {
+                key: str(label),
+                "rows": len(part) if shown else _mark(people[i], min_group),
+                "students": len(people[i]) if shown else _mark(people[i], min_group),
+            }
+        )
     for r in reasons:
-        k = int(df["_reasons"].map(lambda rs, r=r: r in rs).sum())
-        lo, hi = wilson(k, n)
-        row[f"{r}_count"] = suppress(k, min_group) if small or k < min_group else k
-        row[f"{r}_share"] = None if small else round(k / n, 4) if n else None
-        row[f"{r}_ci_low"] = None if small else round(lo, 4)
-        row[f"{r}_ci_high"] = None if small else round(hi, 4)
-    return row
+        having = [_having(part, r) for part in frames]
+        cells = [_people(h, student) for h in having]
+        small = {i for i, c in enumerate(cells) if 0 < len(c) < min_group} | hidden_groups
+        hidden = secondary(cells, small, min_group)
+        for i, row in enumerate(rows):
+            k, n = len(having[i]), len(frames[i])
+            if i in hidden or not n:
+                row.update({f"{r}_count": _mark(cells[i], min_group) if i in hidden else k})
+                row.update({f"{r}_share": None, f"{r}_ci_low": None, f"{r}_ci_high": None})
+                continue
+            lo, hi = wilson(k, n)
+            row.update({f"{r}_count": k, f"{r}_share": round(k / n, 4)})
+            row.update({f"{r}_ci_low": round(lo, 4), f"{r}_ci_high": round(hi, 4)})
+    return pd.DataFrame(rows)
 
 
 def aggregate(
@@ -338,37 +371,42 @@ def aggregate(
     )
     segments = {}
     for col in segment_columns:
-        segments[col] = pd.DataFrame(
-            [
-                {col: str(g), **_shares(part, reasons, student, min_group)}
-                for g, part in ok.groupby(_labels(ok[col]), sort=True)
-            ]
-        )
+        segments[col] = _partition(list(ok.groupby(_labels(ok[col]), sort=True)), col, reasons, student, min_group)
     # skills named as gaps only: praised skills and words from the role title are not what holds students back
     skills_from = "skills_gaps" if "skills_gaps" in ok else "skills_mentioned"
-    skills = _counts(ok[skills_from] if skills_from in ok else pd.Series(dtype=str), "skill", min_group)
-    actions = _counts(ok["actions"] if "actions" in ok else pd.Series(dtype=str), "action", min_group)
+    who = ok[student].astype(str) if student else None
+    skills = _counts(ok[skills_from] if skills_from in ok else pd.Series(dtype=str), "skill", min_group, who=who)
+    actions = _counts(ok["actions"] if "actions" in ok else pd.Series(dtype=str), "action", min_group, who=who)
     if "strength_aspects" in ok.columns:
-        strengths = _counts(ok["strength_aspects"], "aspect", min_group)
+        strengths = _counts(ok["strength_aspects"], "aspect", min_group, who=who)
     else:
-        praised = int(pd.to_numeric(ok.get("strengths", pd.Series(dtype=float)), errors="coerce").fillna(0).gt(0).sum())
+        praised = pd.to_numeric(ok.get("strengths", pd.Series(dtype=float)), errors="coerce").fillna(0).gt(0)
+        praised_people = len(_people(ok[praised], student)) if len(praised) else 0
         strengths = pd.DataFrame(
-            [{"aspect": "some strength (this file does not say which)", "count": suppress(praised, min_group)}]
+            [
+                {
+                    "aspect": "some strength (this file does not say which)",
+                    "count": int(praised.sum()) if praised_people >= min_group else f"<{min_group}",
+                }
+            ]
         )
     employers = _employers(ok, roles.get("employer"), student, min_group)
     quotes = _quotes(ok, reasons) if "evidence" in ok.columns else {}
     size = _group_size(ok, student)
-    shown = size >= min_group  # shares of a group this small are withheld, in the headline too
+    # shares of a group this small are withheld, in the headline too; and a share of fewer students than that
+    no_reason_people = len(_people(ok[ok["_reasons"].map(lambda s: s == {tax.none_reason})], student))
+    door_people = len(_people(ok[ok["door_open"].map(_truthy)], student)) if "door_open" in ok else 0
+    shown = size >= min_group
     headline = {
         "rows": total,
         "analysed": len(ok),
         "excluded": total - len(ok),
         "students": suppress(size, min_group) if student else "",
         "no_reason_share": round(float(ok["_reasons"].map(lambda s: s == {tax.none_reason}).mean()), 4)
-        if shown
+        if shown and not 0 < no_reason_people < min_group
         else None,
         "door_open_share": round(float(ok["door_open"].map(_truthy).mean()), 4)
-        if shown and "door_open" in ok
+        if shown and "door_open" in ok and not 0 < door_people < min_group
         else None,
         "date_from": str(dates.min().date()) if dates is not None and dates.notna().any() else "",
         "date_to": str(dates.max().date()) if dates is not None and dates.notna().any() else "",
@@ -409,24 +447,31 @@ def _reason_row(ok: pd.DataFrame, reason: str, student, min_group: int) -> dict:
     k = len(part)
     size = _group_size(part, student)
     lo, hi = wilson(k, n)
-    small = size < min_group
+    small = 0 < size < min_group  # none at all names nobody: 0 is shown
     return {
-        "count": suppress(k, min_group) if small else k,
+        "count": f"<{min_group}" if small else k,
         "share": None if small else round(k / n, 4) if n else None,
         "ci_low": None if small else round(lo, 4),
         "ci_high": None if small else round(hi, 4),
     }
 
 
-def _compare(ok, group: str, a: str, b: str, reasons, student, min_group) -> list[dict]:
-    """Tests of each reason's share between periods a and b within one group (none when either is too small)."""
+def _compare(ok, group: str, a: str, b: str, reasons, student, min_group, withheld=frozenset()) -> list[dict]:
+    """Tests of each reason's share between periods a and b within one group (none when either is too small).
+
+    A reason is not tested when either period's count is below the minimum group size or `withheld` (period, reason)
+    in the table over time: its shares (and p-value) would give the count back."""
     pa, pb = ok[ok["_period"] == a], ok[ok["_period"] == b]
     if _group_size(pa, student) < min_group or _group_size(pb, student) < min_group:
         return []
     tests = []
     for r in reasons:
-        ka = int(pa["_reasons"].map(lambda rs, r=r: r in rs).sum())
-        kb = int(pb["_reasons"].map(lambda rs, r=r: r in rs).sum())
+        ha, hb = _having(pa, r), _having(pb, r)
+        if (a, r) in withheld or (b, r) in withheld:
+            continue
+        if 0 < len(_people(ha, student)) < min_group or 0 < len(_people(hb, student)) < min_group:
+            continue
+        ka, kb = len(ha), len(hb)
         tests.append(
             {
                 "group": group,
@@ -444,15 +489,16 @@ def _compare(ok, group: str, a: str, b: str, reasons, student, min_group) -> lis
 def _over_time(ok, reasons, student, min_group, segment_columns=()):
     """Shares per period; tests between consecutive periods, and first against last period overall and within each
     segment group (a slow drift shows there), all Holm-corrected together."""
-    rows, tests = [], []
+    tests = []
     periods = sorted(p for p in ok["_period"].dropna().unique() if p != "NaT")
-    for p in periods:
-        part = ok[ok["_period"] == p]
-        rows.append({"period": p, **_shares(part, reasons, student, min_group)})
+    table = _partition([(p, ok[ok["_period"] == p]) for p in periods], "period", reasons, student, min_group)
+    withheld = {
+        (row["period"], r) for row in table.to_dict("records") for r in reasons if isinstance(row[f"{r}_count"], str)
+    }
     for a, b in zip(periods, periods[1:]):
-        tests += _compare(ok, "all", a, b, reasons, student, min_group)
+        tests += _compare(ok, "all", a, b, reasons, student, min_group, withheld)
     if len(periods) > 2:
-        tests += _compare(ok, "all", periods[0], periods[-1], reasons, student, min_group)
+        tests += _compare(ok, "all", periods[0], periods[-1], reasons, student, min_group, withheld)
         for col in segment_columns:
             for g, part in ok.groupby(_labels(ok[col])):
                 tests += _compare(part, f"{col}: {g}", periods[0], periods[-1], reasons, student, min_group)
@@ -461,12 +507,21 @@ def _over_time(ok, reasons, student, min_group, segment_columns=()):
         changes["p_adjusted"] = holm(changes["p_value"].tolist())
         changes["significant"] = changes["p_adjusted"] < ALPHA
         changes["direction"] = (changes["share_to"] > changes["share_from"]).map({True: "up", False: "down"})
-    return pd.DataFrame(rows), changes
+    return table, changes
 
 
-def _counts(series: pd.Series, name: str, min_group: int, top: int = 20) -> pd.DataFrame:
-    counts = series.map(_split).explode().dropna().value_counts()
-    rows = [{name: k, "count": suppress(int(v), min_group)} for k, v in counts.head(top).items()]
+def _counts(series: pd.Series, name: str, min_group: int, top: int = 20, who: pd.Series | None = None) -> pd.DataFrame:
+    """The most frequent items of ;-joined cells, each counted in rows; '<N' when fewer than N students (`who`) have it."""
+    who = who if who is not None else pd.Series(series.index, index=series.index)
+    pairs = pd.DataFrame({"item": series.map(_split), "who": who}).explode("item").dropna(subset=["item"])
+    if pairs.empty:
+        return pd.DataFrame(columns=[name, "count"])
+    counts = pairs.groupby("item").agg(n=("who", "size"), people=("who", "nunique")).reset_index()
+    counts = counts.sort_values(["n", "item"], ascending=[False, True]).head(top)
+    rows = [
+        {name: item, "count": int(n) if people >= min_group else f"<{min_group}"}
+        for item, n, people in counts.itertuples(index=False)
+    ]
     return pd.DataFrame(rows, columns=[name, "count"])
 
 
@@ -474,20 +529,29 @@ def _employers(ok, column, student, min_group):
     if not column:
         return pd.DataFrame()
     tax = load_taxonomy()
+    parts = list(ok.groupby(_labels(ok[column])))
+    people = [_people(part, student) for _, part in parts]
+    hidden = secondary(people, {i for i, p in enumerate(people) if len(p) < min_group}, min_group)
+    # a share times the group size is a count: each share column is protected like a column of counts
+    flags = {"no_reason_share": lambda part: part["_reasons"].map(lambda s: s == {tax.none_reason})}
+    if "door_open" in ok:
+        flags["door_open_share"] = lambda part: part["door_open"].map(_truthy)
+    withheld = {}
+    for col, flag in flags.items():
+        cells = [_people(part[flag(part)], student) for _, part in parts]
+        small = {i for i, c in enumerate(cells) if 0 < len(c) < min_group}
+        withheld[col] = secondary(cells, small | hidden, min_group)
     rows = []
-    for name, part in ok.groupby(_labels(ok[column])):
-        size = _group_size(part, student)
-        small = size < min_group
-        no_reason = float(part["_reasons"].map(lambda s: s == {tax.none_reason}).mean())
-        door = float(part["door_open"].map(_truthy).mean()) if "door_open" in part else None
-        rows.append(
-            {
-                "employer": name,
-                "students" if student else "rows": suppress(size, min_group),
-                "no_reason_share": None if small else round(no_reason, 4),
-                "door_open_share": None if small or door is None else round(door, 4),
-            }
-        )
+    for i, (name, part) in enumerate(parts):
+        row = {"employer": name, "students" if student else "rows": len(people[i])}
+        if i in hidden:
+            row["students" if student else "rows"] = _mark(people[i], min_group)
+        for col in ("no_reason_share", "door_open_share"):
+            if col not in flags or i in withheld[col]:
+                row[col] = None
+            else:
+                row[col] = round(float(flags[col](part).mean()), 4)
+        rows.append(row)
     df = pd.DataFrame(rows)
     if len(df):
         df = df.sort_values(["no_reason_share", "employer"], ascending=[False, True], na_position="last").reset_index(

@@ -134,7 +134,7 @@ def test_cli_on_a_raw_file_writes_report_and_csv(tmp_path):
     html = out.read_text()
     assert "Sam Lee" not in html and "Jo Smith" not in html and "[name]" in html
     overall = pd.read_csv(csv_dir / "overall.csv").set_index("reason")
-    assert overall.loc["experience", "count"] == "6" and overall.loc["logistics", "count"] == "6"
+    assert str(overall.loc["experience", "count"]) == "6" and str(overall.loc["logistics", "count"]) == "6"
     missing = runner.invoke(app, ["trends", str(src), "-o", str(out), "--by", "region"])
     assert missing.exit_code == 2 and "columns are" in missing.stderr
 
@@ -210,7 +210,7 @@ def test_csv_tables_neutralise_group_values_and_headers(tmp_path):
     assert '\'=HYPERLINK("http://evil.example","x")' in cells and "'=1+1" in cells and "'@sector" in cells
     assert not [c for c in cells if c.lstrip(" \x01").startswith(("=", "+", "@"))]
     overall = pd.read_csv(out / "overall.csv").set_index("reason")
-    assert overall.loc["skills", "count"] == "20"  # a number, not neutralised
+    assert str(overall.loc["skills", "count"]) == "20"  # a number, not neutralised
 
 
 def test_report_from_a_csv_batch_output_has_quotes_and_strength_aspects(tmp_path):

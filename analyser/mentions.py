@@ -125,7 +125,14 @@ _COMPANY_SIGNATURE = [
         rf"^(?:Talent Acquisition|Talent|Recruiting|Recruitment|HR|People|Careers|Human Resources)[\w ]*\s*\|\s*(?P<name>{_NAME})\s*$",
         2,
     ),
-    (rf"^[A-Z][\w ]*?(?:,|[ ]\|)[ ](?P<name>{_NAME})[ ]*$", 1),
+    # "Area Manager, Fresco Markets": a job title, then an employer of two words or more (not "Chair, Search
+    # Committee", "Shoreditch, London" or "Unsubscribe | Privacy")
+    (
+        rf"^(?i:(?:[A-Z][\w ]*?[ ])?(?:manager|director|lead|head|officer|partner|consultant|coordinator|advis[eo]r|specialist|"
+        rf"chief|founder|owner|ceo|cto|coo|president|recruiter|principal|administrator|supervisor|executive)s?)"
+        rf"(?:,|[ ]\|)[ ](?P<name>{_CAP}(?:{_JOIN}{_CAP})+)[ ]*$",
+        1,
+    ),
     (rf"^(?P<name>{_NAME} (?:Ltd|Limited|LLP|plc|PLC|Inc|LLC|GmbH)\.?)\s*$", 1),
 ]
 _ROLE = [
@@ -165,6 +172,8 @@ def _is_team(name: str, lists: _Lists) -> bool:
 
 def _clean_company(name: str, lists: _Lists) -> str | None:
     words = _words(name.strip(" -–,.;:"))
+    if words and words[-1].lower() in {"committee", "panel", "board", "committees"}:
+        return None  # "The Appointing Committee has decided": a group of people, not the employer
     while words and (words[0].lower() in lists.not_names or words[0].lower() == "the"):
         words = words[1:]
     while words and (

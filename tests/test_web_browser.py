@@ -78,6 +78,22 @@ def test_paste_an_email_and_see_highlighted_reasons_and_actions(server, page):
     page.screenshot(path=str(ARTIFACTS / "paste-result.png"), full_page=True)
 
 
+def test_rewrite_the_message_in_another_tone_and_channel(server, page):
+    page.goto(server + "/")
+    page.get_by_label("Feedback text").fill(EMAIL)
+    page.get_by_role("button", name="Analyse").click()
+    page.wait_for_selector("#follow-up")
+    assert page.input_value("#follow-up").startswith("Subject:") and "Dear Priya" in page.input_value("#follow-up")
+    page.select_option("#tone", "warm")
+    page.select_option("#channel", "linkedin")
+    page.get_by_role("button", name="Rewrite the message").click()
+    page.wait_for_selector("#follow-up")
+    message = page.input_value("#follow-up")
+    assert not message.startswith("Subject:") and message.startswith("Hi Priya")
+    assert page.locator("#tone").input_value() == "warm" and page.locator("#channel").input_value() == "linkedin"
+    assert "Power BI skills" in page.inner_text("mark.k-skills")  # the same email, analysed again
+
+
 def test_upload_a_csv_and_download_the_analysed_table(server, page, tmp_path):
     src = tmp_path / "feedback.csv"
     src.write_text('id,feedback\n1,"' + EMAIL.replace('"', '""') + '"\n2,The role has been filled internally.\n')

@@ -133,3 +133,13 @@ def test_praise_and_gap_clauses_of_one_sentence_are_highlighted_apart(client):
 def test_a_sentence_showing_two_reasons_shows_both():
     pieces = segments("We need more experience and SQL.", [(0, 32, "experience"), (0, 32, "skills")])
     assert pieces[0][1] == ("experience", "skills")
+
+
+def test_page_names_every_reason_of_a_sentence(client):
+    text = (
+        "Unfortunately we have gone with a candidate with more commercial experience, and your answers in the "
+        "interview lacked structure and specific examples."
+    )
+    r = client.post("/analyse", data={"text": text})
+    assert 'class="k-experience multi k2-interview"' in r.text
+    assert '<sup class="kinds">Experience + Interview performance</sup>' in r.text

@@ -32,6 +32,7 @@ MAX_SKILLS = 3
 # Every tone has every key; each key may use the mention placeholders and those listed here.
 TONE_KEYS: dict[str, frozenset[str]] = {
     "subject": frozenset(),
+    "subject_no_role": frozenset(),
     "greeting": frozenset(),
     "thanks": frozenset(),
     "thanks_interview": frozenset(),
@@ -252,7 +253,7 @@ def compose(
     third = [use("keep_in_mind_door_open" if facts.door_open else "keep_in_mind"), use("ask_vacancies")]
     paragraphs = [use("greeting"), " ".join(first), " ".join(second), " ".join(third), use("sign_off")]
     body = "\n\n".join(p for p in paragraphs if p)
-    subject = say("subject") if facts.role else say("subject").split(" - ")[0]
+    subject = say("subject") if facts.role else say("subject_no_role")
     message = f"Subject: {subject}\n\n{body}"
     return message, _warnings(facts, message)
 

@@ -163,7 +163,9 @@ def _prepare(texts, max_chars, errors):
         yield raw, cleaned.text, cleaned.warnings
 
 
-def _result(doc, raw: str, warnings: list[str], nlp, catalogue, *, tone: str = "formal", channel: str = "email") -> Analysis:
+def _result(
+    doc, raw: str, warnings: list[str], nlp, catalogue, *, tone: str = "formal", channel: str = "email"
+) -> Analysis:
     tax = load_taxonomy()
     clf = nlp.get_pipe("reasons")
     labels = clf.labels_

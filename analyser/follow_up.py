@@ -278,7 +278,9 @@ def _gap_line(facts: FollowUpFacts, t: Templates) -> dict | None:
 
 
 def _warnings(facts: FollowUpFacts, message: str) -> list[str]:
-    missing = [PLACEHOLDER_TEXT[f] for f in MENTION_FIELDS if getattr(facts, f) is None and PLACEHOLDER_TEXT[f] in message]
+    missing = [
+        PLACEHOLDER_TEXT[f] for f in MENTION_FIELDS if getattr(facts, f) is None and PLACEHOLDER_TEXT[f] in message
+    ]
     if not missing:
         return []
     return [

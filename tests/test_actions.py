@@ -43,7 +43,10 @@ def test_a_follow_up_section_is_refused_with_where_it_moved(tmp_path):
         ('[[actions]]\nreason = "skills"\ntitle = "x"\nsteps = ["y"]\ncolour = "red"\n', "unknown key 'colour'"),
         ('[[actions]]\nreason = "skills"\ntitle = "Learn {tool}"\nsteps = ["y"]\n', "unknown placeholder"),
         ('[[actions]]\nreason = "skills"\ntitle = "x"\nsteps = ["y"]\nkinds = ["tool"]\n', "add \"skills\" to 'needs'"),
-        ('[[actions]]\nreason = "skills"\ntitle = "x {skills}"\nneeds = ["skills"]\nsteps = ["y"]\nkinds = ["vibe"]\n', "'kinds' must"),
+        (
+            '[[actions]]\nreason = "skills"\ntitle = "x {skills}"\nneeds = ["skills"]\nsteps = ["y"]\nkinds = ["vibe"]\n',
+            "'kinds' must",
+        ),
         ('[[actions]]\nreason = "skills"\ntitle = "x"\nsteps = ["y"]\nstages = ["lunch"]\n', "'stages' must"),
         ('[[actions]]\nreason = "skills"\ntitle = "x"\nsteps = ["y"]\nunless = ["rain"]\n', "'unless' must"),
     ],

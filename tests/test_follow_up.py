@@ -95,8 +95,7 @@ TEAM_SENDER = (
     "applications and will not be taking yours further.\n\nKind regards,\nEarly Careers Team"
 )
 GIG = (
-    "Hi Marta,\n\nUnfortunately the client has decided to hire another freelancer for this project.\n\n"
-    "The Upwork Team"
+    "Hi Marta,\n\nUnfortunately the client has decided to hire another freelancer for this project.\n\nThe Upwork Team"
 )
 ALTERNATIVE = (
     "Dear Ben,\n\nThank you for applying for the Senior Data Scientist role at Hexam Analytics. We have decided to "

@@ -126,7 +126,10 @@ def test_api_and_page_take_tone_and_channel(client):
 
 def test_praise_and_gap_clauses_of_one_sentence_are_highlighted_apart(client):
     r = client.post("/analyse", data={"text": EMAIL})
-    assert '<mark class="k-strength" title="Strength" data-kind="strength">While we were impressed by your experience,</mark>' in r.text
+    assert (
+        '<mark class="k-strength" title="Strength" data-kind="strength">While we were impressed by your experience,</mark>'
+        in r.text
+    )
     assert '<mark class="k-skills" title="Skills" data-kind="skills">we have decided' in r.text
 
 

@@ -86,9 +86,7 @@ def create_app(*, max_upload_mb: float = 50, ttl_seconds: int = 3600, model: Pat
         return page(request, "paste.html", text="")
 
     @app.post("/analyse", response_class=HTMLResponse)
-    def analyse_form(
-        request: Request, text: str = Form(""), tone: str = Form("formal"), channel: str = Form("email")
-    ):
+    def analyse_form(request: Request, text: str = Form(""), tone: str = Form("formal"), channel: str = Form("email")):
         from ..analysis import InputError
 
         problem = message_options(tone, channel)

@@ -111,6 +111,15 @@ FINAL_STAGE_OFFER = (
     "Freight. It was an extremely strong field and we have offered the role to another candidate. If you would like more "
     "detailed feedback, I'm happy to arrange a quick chat.\n\nBest regards,\nRosa Jimenez"
 )
+CLOSE_SECOND_DECLINED = (
+    "Dear Aaron,\n\nThank you for attending the final interview for the Store Manager role at Greyfield Outdoor. You "
+    "were a very close second. Due to the number of candidates we are unable to provide individual feedback.\n\n"
+    "Kind regards,\nTara Quinn"
+)
+UNNAMED_SKILL_GAP = (
+    "Hi Devon,\n\nThank you for completing the coding test for the Backend Developer role. Unfortunately your "
+    "technical skills were not at the level we need for this position.\n\nBest,\nSam Reid"
+)
 
 
 def say(text, **kw):
@@ -320,3 +329,15 @@ def test_readme_shows_the_message_the_example_gets():
     readme = (root / "README.md").read_text()
     shown = readme.split("the follow-up message is:\n\n```text\n", 1)[1].split("\n```", 1)[0]
     assert shown == analyse((root / "examples" / "rejection.txt").read_text()).follow_up
+
+
+def test_close_second_with_feedback_declined_gets_the_one_narrow_question():
+    m = message(CLOSE_SECOND_DECLINED)
+    assert "cannot give individual feedback" in m and m.count("?") == 1
+    assert "one or two points" not in m
+
+
+def test_a_gap_with_no_skill_named_gets_no_skill_plan_and_no_skill_placeholders():
+    d = say(UNNAMED_SKILL_GAP)
+    assert d["skills_gaps"] == [] and "Taking on board" not in d["follow_up"]
+    assert "{" not in action_text(d) and 1 <= len(d["actions"]) <= 5

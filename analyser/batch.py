@@ -182,6 +182,9 @@ _WORKER_OPTS: dict = {}
 
 
 def _init_worker(model: str, actions: str | None, full: bool) -> None:
+    from .workers import die_with_parent
+
+    die_with_parent()
     _WORKER_OPTS.update(model=model, actions=actions, full=full)
 
 
@@ -340,6 +343,7 @@ def run_batch(
     finally:
         if pool is not None:
             pool.terminate()
+            pool.join()  # reaped, so no process or semaphore is left behind
     summary.seconds = time.perf_counter() - started
     return summary
 

@@ -39,9 +39,28 @@ WorkersOpt = Annotated[
 
 
 def _workers(n: Optional[int]) -> int:
-    import os
+    """Worker processes for --workers N: at most what the machine's cores and free memory allow (said when capped)."""
+    from .workers import cap_workers
 
-    return n or os.cpu_count() or 1
+    count, why = cap_workers(n)
+    if why:
+        err.print(f"[bold yellow]warning:[/] {escape(why)}", highlight=False)
+    return count
+
+
+def _end_on_signals() -> None:
+    """SIGTERM and SIGHUP stop a run as Ctrl-C does: the partial output is removed and the workers are ended."""
+    import signal
+
+    def stop(signum, _frame):
+        raise KeyboardInterrupt
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            try:
+                signal.signal(getattr(signal, name), stop)
+            except ValueError:  # not the main thread (a test runner): leave the signals as they are
+                return
 
 
 def _require_model(model: Path) -> None:
@@ -197,6 +216,7 @@ def batch_cli(
         raise fail(str(exc)) from None
     _require_model(model)
     workers = _workers(workers)
+    _end_on_signals()
     show = not quiet and err.is_terminal
     progress = Progress(
         TextColumn("[bold]analysing"),

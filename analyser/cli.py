@@ -376,31 +376,26 @@ def serve_cli(
     model: ModelOpt = MODEL_DIR,
 ) -> None:
     """A local web page: paste an email, or upload a spreadsheet and see the trends report. Nothing leaves this machine."""
-    import ipaddress
-
     try:
         import uvicorn
 
         from .web.app import create_app
+        from .web.security import is_loopback, is_wildcard, url_host
     except ImportError as exc:
         raise fail(f"the web page needs {exc.name}, which is missing: reinstall with pip install -e .", 1) from None
     _require_model(model)
-    loopback = host == "localhost"
-    try:
-        loopback = loopback or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        pass
-    if not loopback:
+    if not is_loopback(host):  # localhost, 127.0.0.0/8 and ::1 keep it on this machine
         err.print(
-            f"[bold yellow]warning:[/] listening on {host}: other computers on the network can reach this page and the "
+            f"[bold yellow]warning:[/] listening on {escape(host)}: other computers on the network can reach this page and the "
             "feedback people paste into it. Use --host 127.0.0.1 to keep it on this machine.",
             highlight=False,
         )
     err.print(
-        f"analyser is running at http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/  (Ctrl-C to stop)",
+        f"analyser is running at http://{'127.0.0.1' if is_wildcard(host) else url_host(host)}:{port}/  (Ctrl-C to stop)",
         highlight=False,
     )
-    uvicorn.run(create_app(max_upload_mb=max_upload_mb, model=model), host=host, port=port, log_level="warning")
+    app_ = create_app(max_upload_mb=max_upload_mb, model=model, host=host)
+    uvicorn.run(app_, host=host.strip("[]"), port=port, log_level="warning")
 
 
 @app.command("train")

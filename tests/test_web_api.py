@@ -21,7 +21,7 @@ CSV = (
 
 @pytest.fixture(scope="module")
 def client():
-    with TestClient(create_app()) as c:
+    with TestClient(create_app(), base_url="http://127.0.0.1:8000") as c:
         yield c
 
 
@@ -94,7 +94,7 @@ def test_upload_choose_column_analyse_and_download(client):
 
 
 def test_wrong_type_and_size_limit_are_refused():
-    with TestClient(create_app(max_upload_mb=0.001)) as small:
+    with TestClient(create_app(max_upload_mb=0.001), base_url="http://127.0.0.1:8000") as small:
         r = small.post("/spreadsheet", files={"file": ("notes.txt", "hello", "text/plain")})
         assert r.status_code == 415 and "not a spreadsheet" in r.text
         r = small.post("/spreadsheet", files={"file": ("big.csv", "feedback\n" + "x" * 5000, "text/csv")})

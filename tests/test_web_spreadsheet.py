@@ -23,7 +23,7 @@ FEEDBACK = [
 
 @pytest.fixture(scope="module")
 def client():
-    with TestClient(create_app()) as c:
+    with TestClient(create_app(), base_url="http://127.0.0.1:8000") as c:
         yield c
 
 

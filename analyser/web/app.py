@@ -21,6 +21,8 @@ HERE = Path(__file__).resolve().parent
 CHUNK = 1 << 20
 PREVIEW_ROWS = 5
 CSP = "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-src 'self'; object-src 'none'; base-uri 'none'"
+# No other site may frame these pages (clickjacking); the trends report is framed by the job page, on this site only.
+FRAMES = {"page": "frame-ancestors 'none'", "report": "frame-ancestors 'self'"}
 
 
 def segments(text: str, highlights: list[tuple[int, int, str]]) -> list[tuple[str, tuple[str, ...]]]:
@@ -40,9 +42,27 @@ def segments(text: str, highlights: list[tuple[int, int, str]]) -> list[tuple[st
     return out
 
 
-def create_app(*, max_upload_mb: float = 50, ttl_seconds: int = 3600, model: Path = MODEL_DIR) -> FastAPI:
+def create_app(
+    *,
+    max_upload_mb: float = 50,
+    ttl_seconds: int = 3600,
+    model: Path = MODEL_DIR,
+    host: str = "127.0.0.1",
+    max_rows: int = 100_000,
+) -> FastAPI:
+    """The app; `host` is the address it listens on (requests must name it, or a loopback name, as their Host)."""
+    import threading
+
+    from starlette.concurrency import run_in_threadpool
+
+    from .security import Guard
+
     store = JobStore(ttl_seconds)
     limit = int(max_upload_mb * 1024 * 1024)
+    # The API and the paste page share this process's pipeline; analyses run one at a time in a worker thread (so the
+    # event loop keeps serving) inside a memory zone (so new words do not grow the vocabulary for ever). Spreadsheet
+    # jobs run in their own process (JobStore), never on this pipeline.
+    analysis_lock = threading.Lock()
 
     @asynccontextmanager
     async def lifespan(_app):
@@ -50,6 +70,7 @@ def create_app(*, max_upload_mb: float = 50, ttl_seconds: int = 3600, model: Pat
         store.close()
 
     app = FastAPI(title="analyser", docs_url=None, redoc_url=None, lifespan=lifespan)
+    app.add_middleware(Guard, listen_host=host, upload_limit=limit)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     templates = Jinja2Templates(directory=HERE / "templates")
     tax = load_taxonomy()
@@ -58,7 +79,10 @@ def create_app(*, max_upload_mb: float = 50, ttl_seconds: int = 3600, model: Pat
     @app.middleware("http")
     async def security_headers(request: Request, call_next):
         response = await call_next(request)
-        response.headers["Content-Security-Policy"] = CSP
+        frames = FRAMES["report" if request.url.path.endswith("/report") else "page"]
+        response.headers["Content-Security-Policy"] = f"{CSP}; {frames}"
+        if frames == FRAMES["page"]:
+            response.headers["X-Frame-Options"] = "DENY"
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "no-referrer"
         return response
@@ -68,8 +92,10 @@ def create_app(*, max_upload_mb: float = 50, ttl_seconds: int = 3600, model: Pat
 
     def analyse_text(text: str, tone: str = "formal", channel: str = "email"):
         from ..analysis import analyse
+        from ..pipeline import load_pipeline
 
-        return analyse(text, model=model, tone=tone, channel=channel)
+        with analysis_lock, load_pipeline(Path(model)).memory_zone():
+            return analyse(text, model=model, tone=tone, channel=channel)
 
     def message_options(tone, channel) -> str | None:
         """What is wrong with the follow-up options, in one line, or None."""
@@ -124,7 +150,8 @@ def create_app(*, max_upload_mb: float = 50, ttl_seconds: int = 3600, model: Pat
         if problem:
             return JSONResponse({"error": problem}, status_code=422)
         try:
-            return JSONResponse(analyse_text(text, tone, channel).to_dict())
+            result = await run_in_threadpool(analyse_text, text, tone, channel)
+            return JSONResponse(result.to_dict())
         except InputError as exc:
             return JSONResponse({"error": str(exc)}, status_code=422)
 
@@ -161,6 +188,12 @@ def create_app(*, max_upload_mb: float = 50, ttl_seconds: int = 3600, model: Pat
                         error=f"the file is larger than the {max_upload_mb:g} MB limit",
                     )
                 out.write(chunk)
+        from .security import expanded_problem
+
+        problem = expanded_problem(job.source, max_rows=max_rows)
+        if problem:
+            store.remove(job.id)
+            return page(request, "spreadsheet.html", 413, error=problem)
         try:
             columns, preview, guess = _preview(job.source)
         except Exception as exc:  # noqa: BLE001 - any unreadable upload is one line for the person

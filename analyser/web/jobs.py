@@ -1,4 +1,7 @@
-"""Spreadsheet jobs for the web page: an upload in its own temporary folder, analysed in a background thread.
+"""Spreadsheet jobs for the web page: an upload in its own temporary folder, analysed in a separate process.
+
+Jobs never share the web server's pipeline (spaCy's memory zones and one Vocab across threads do not mix: concurrent
+jobs once failed with E018 and lost their rows): one job process runs them in turn, each on its own batch run.
 
 Files live only in the job's folder, downloadable as often as wanted until the job expires (an hour after upload);
 then its folder is deleted, and every job's folder when the server stops.
@@ -6,6 +9,8 @@ then its folder is deleted, and every job's folder when the server stops.
 
 from __future__ import annotations
 
+import json
+import queue
 import shutil
 import tempfile
 import threading
@@ -57,6 +62,9 @@ class JobStore:
         self.root = Path(root or tempfile.mkdtemp(prefix="analyser-web-"))
         self.jobs: dict[str, Job] = {}
         self.lock = threading.Lock()
+        self._queue: queue.Queue = queue.Queue()
+        self._runner: threading.Thread | None = None
+        self._pool = None
 
     def create(self, filename: str) -> Job:
         self.expire()
@@ -89,44 +97,104 @@ class JobStore:
                 self.remove(job_id)
 
     def close(self) -> None:
+        if self._pool is not None:
+            # the job process is ended with the server: no analysis outlives it
+            for process in list(getattr(self._pool, "_processes", {}).values()):
+                process.terminate()
+            self._pool.shutdown(wait=False, cancel_futures=True)
         shutil.rmtree(self.root, ignore_errors=True)
 
     def run(self, job: Job, text_column: str, *, model: Path) -> None:
-        """Analyse the upload in a background thread: analysed CSV and XLSX, and the trends report."""
+        """Queue the upload for analysis in the job process: analysed CSV and XLSX, and the trends report."""
         job.state, job.text_column = "running", text_column
-        threading.Thread(target=self._work, args=(job, text_column, model), daemon=True).start()
+        with self.lock:
+            if self._runner is None:
+                self._runner = threading.Thread(target=self._run_jobs, daemon=True, name="analyser-jobs")
+                self._runner.start()
+        self._queue.put((job, text_column, model))
 
-    def _work(self, job: Job, text_column: str, model: Path) -> None:
-        from ..batch import copy_to_xlsx, run_batch, summary_notes
-        from ..pipeline import model_version
-        from ..trends import aggregate, load_rows
-        from ..trends_report import write_report
+    def _run_jobs(self) -> None:
+        """The one thread that owns the job process (so it lives as long as the server: the process is told to end
+        with it), running jobs one after another and copying their progress in."""
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
 
-        try:
-            csv_out = job.folder / "analysed.csv"
+        from ..workers import die_with_parent
 
-            def advance(n: int) -> None:
-                job.done += n
-
-            def total(n):
-                job.total = n
-
-            summary = run_batch(
-                job.source,
-                csv_out,
-                text_column=text_column,
-                workers=1,
-                model=model,
-                progress=advance,
-                total_callback=total,
-            )
-            job.analysed = summary.analysed
-            copy_to_xlsx(csv_out, job.folder / "analysed.xlsx", summary)
-            job.notes = summary_notes(summary)[1:]  # the column used is the one the person chose
-            rows = load_rows(csv_out)  # analysis columns under their own names, whatever the input called its own
-            errors = rows["error"].fillna("").astype(str)
-            job.excluded = errors[errors != ""].value_counts().to_dict()
-            write_report(aggregate(rows, model_version=model_version(model)), job.folder / "report.html")
+        self._pool = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"), initializer=die_with_parent)
+        while True:
+            job, text_column, model = self._queue.get()
+            progress = job.folder / "progress.json"
+            future = self._pool.submit(run_job, str(job.folder), str(job.source), text_column, str(model))
+            while not future.done():
+                _read_progress(job, progress)
+                time.sleep(0.2)
+            _read_progress(job, progress)
+            try:
+                result = future.result()
+            except BaseException as exc:  # noqa: BLE001 - shown to the person as one line, never as a traceback
+                job.state, job.error = "failed", (str(exc).splitlines() or [type(exc).__name__])[0][:300]
+                continue
+            job.analysed, job.excluded, job.notes = result["analysed"], result["excluded"], result["notes"]
+            job.done, job.total = result["done"], result["total"]
             job.state = "done"
-        except Exception as exc:  # noqa: BLE001 - shown to the person as one line, never as a traceback
-            job.state, job.error = "failed", str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
+
+
+def _read_progress(job: Job, path: Path) -> None:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return
+    job.done, job.total = data.get("done", job.done), data.get("total", job.total)
+
+
+def run_job(folder: str, source: str, text_column: str, model: str) -> dict:
+    """In the job process: batch-analyse the upload, copy it to XLSX and write the trends report; progress goes to
+    progress.json in the job folder. Returns the counts the job page shows."""
+    from ..batch import copy_to_xlsx, run_batch, summary_notes
+    from ..pipeline import model_version
+    from ..trends import aggregate, load_rows
+    from ..trends_report import write_report
+
+    folder_path = Path(folder)
+    state = {"done": 0, "total": None}
+    last = [0.0]
+
+    def save(force: bool = False) -> None:
+        now = time.time()
+        if force or now - last[0] > 0.2:
+            last[0] = now
+            tmp = folder_path / "progress.json.tmp"
+            tmp.write_text(json.dumps(state))
+            tmp.replace(folder_path / "progress.json")
+
+    def advance(n: int) -> None:
+        state["done"] += n
+        save()
+
+    def total(n) -> None:
+        state["total"] = n
+        save(force=True)
+
+    csv_out = folder_path / "analysed.csv"
+    summary = run_batch(
+        Path(source),
+        csv_out,
+        text_column=text_column,
+        workers=1,
+        model=Path(model),
+        progress=advance,
+        total_callback=total,
+    )
+    save(force=True)
+    copy_to_xlsx(csv_out, folder_path / "analysed.xlsx", summary)
+    rows = load_rows(csv_out)  # analysis columns under their own names, whatever the input called its own
+    errors = rows["error"].fillna("").astype(str)
+    write_report(aggregate(rows, model_version=model_version(Path(model))), folder_path / "report.html")
+    return {
+        "analysed": summary.analysed,
+        "excluded": errors[errors != ""].value_counts().to_dict(),
+        "notes": summary_notes(summary)[1:],  # the column used is the one the person chose
+        "done": state["done"],
+        "total": state["total"],
+    }

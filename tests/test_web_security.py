@@ -152,3 +152,21 @@ def test_new_words_do_not_grow_the_servers_vocabulary(client):
     for i in range(40):
         assert client.post("/api/analyse", json={"text": f"Blorvik{i} zentrafol{i} {TEXT}"}).status_code == 200
     assert len(strings) == before
+
+
+@pytest.mark.parametrize(
+    "origin, fetch_site, ok",
+    [
+        ("http://127.0.0.1:8000", None, True),
+        ("http://evil.example", "cross-site", False),
+        ("null", "same-origin", True),  # Chromium's form POST under Referrer-Policy: no-referrer
+        ("null", "cross-site", False),
+        ("null", None, False),  # a sandboxed frame
+        (None, None, True),  # curl, a script: not a page in a browser
+        (None, "same-site", False),
+    ],
+)
+def test_same_origin(origin, fetch_site, ok):
+    from analyser.web.security import same_origin
+
+    assert same_origin(origin, fetch_site, "127.0.0.1:8000") is ok

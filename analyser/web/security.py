@@ -42,6 +42,18 @@ def host_name(header: str) -> str:
     return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
 
 
+def same_origin(origin: str | None, fetch_site: str | None, host: str) -> bool:
+    """Whether a state-changing request comes from this server's own pages (or from no page: curl, scripts).
+
+    Browsers send Origin on POSTs; it is "null" from privacy-minded contexts, where Sec-Fetch-Site still says whether
+    the request is same-origin."""
+    if origin is not None and origin != "null":
+        return urlsplit(origin).netloc.lower() == host.lower()
+    if fetch_site is not None:
+        return fetch_site in ("same-origin", "none")
+    return origin is None  # no Origin and no Fetch metadata: not a browser page's request
+
+
 class Guard:
     """ASGI middleware: Host allow-list, same-origin check for unsafe methods, streaming upload limit."""
 
@@ -65,12 +77,7 @@ class Guard:
         if not self.allowed_host(host_name(host)):
             return await _reply(send, 421, f"this page answers to localhost only, not to '{host_name(host)}'")
         if scope["method"] not in SAFE_METHODS:
-            origin = headers.get("origin")
-            if origin is not None:
-                parts = urlsplit(origin)
-                if origin == "null" or parts.netloc.lower() != host.lower():
-                    return await _reply(send, 403, "requests from other sites are refused")
-            elif headers.get("sec-fetch-site") == "cross-site":
+            if not same_origin(headers.get("origin"), headers.get("sec-fetch-site"), host):
                 return await _reply(send, 403, "requests from other sites are refused")
         if scope["method"] == "POST" and scope["path"] in self.upload_paths:
             length = headers.get("content-length", "")

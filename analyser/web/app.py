@@ -190,12 +190,13 @@ def create_app(
                 out.write(chunk)
         from .security import expanded_problem
 
-        problem = expanded_problem(job.source, max_rows=max_rows)
+        # reading a spreadsheet takes a while: in a worker thread, so the event loop keeps serving other requests
+        problem = await run_in_threadpool(expanded_problem, job.source, max_rows=max_rows)
         if problem:
             store.remove(job.id)
             return page(request, "spreadsheet.html", 413, error=problem)
         try:
-            columns, preview, guess = _preview(job.source)
+            columns, preview, guess = await run_in_threadpool(_preview, job.source)
         except Exception as exc:  # noqa: BLE001 - any unreadable upload is one line for the person
             store.remove(job.id)
             return page(

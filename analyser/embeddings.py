@@ -43,20 +43,45 @@ def _load():
     return tokenizer, np.ascontiguousarray(weights, dtype=np.float32)
 
 
-def embed(texts: list[str]) -> np.ndarray:
-    """Mean token embedding of each text, L2-normalised (n_texts x DIM float32; zeros for a text with no tokens)."""
-    out = np.zeros((len(texts), DIM), dtype=np.float32)
-    if not texts:
+class Embedder:
+    """Texts to vectors: the mean of their token embeddings, each token weighted, then L2-normalised.
+
+    `piece_weights` (one per token piece, learned with the model: see `sif_weights`) shrink the pieces that occur
+    everywhere ("the", "we", "your"), so a sentence's vector is about what it says, not about its function words.
+    """
+
+    def __init__(self, piece_weights: np.ndarray | None = None):
+        self.tokenizer, weights = _load()
+        self.matrix = weights if piece_weights is None else weights * np.asarray(piece_weights, np.float32)[:, None]
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        """n_texts x DIM float32; zeros for a text with no tokens."""
+        out = np.zeros((len(texts), DIM), dtype=np.float32)
+        if not texts:
+            return out
+        encodings = self.tokenizer.encode_batch(texts, add_special_tokens=False)
+        lengths = np.fromiter((len(e.ids) for e in encodings), dtype=np.int64, count=len(encodings))
+        filled = np.flatnonzero(lengths)
+        if not len(filled):
+            return out
+        ids = np.concatenate([np.asarray(encodings[i].ids, dtype=np.int64) for i in filled])
+        starts = np.concatenate([[0], np.cumsum(lengths[filled])[:-1]])
+        out[filled] = np.add.reduceat(self.matrix[ids], starts, axis=0)
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        np.divide(out, norms, out=out, where=norms > 0)
         return out
+
+
+def sif_weights(texts: list[str], a: float = 1e-3) -> np.ndarray:
+    """Smooth inverse frequency a / (a + p(piece)) of each token piece in `texts` (1 for pieces never seen)."""
     tokenizer, weights = _load()
-    encodings = tokenizer.encode_batch(texts, add_special_tokens=False)
-    lengths = np.fromiter((len(e.ids) for e in encodings), dtype=np.int64, count=len(encodings))
-    filled = np.flatnonzero(lengths)
-    if not len(filled):
-        return out
-    ids = np.concatenate([np.asarray(encodings[i].ids, dtype=np.int64) for i in filled])
-    starts = np.concatenate([[0], np.cumsum(lengths[filled])[:-1]])
-    out[filled] = np.add.reduceat(weights[ids], starts, axis=0)
-    norms = np.linalg.norm(out, axis=1, keepdims=True)
-    np.divide(out, norms, out=out, where=norms > 0)
-    return out
+    counts = np.zeros(weights.shape[0], dtype=np.float64)
+    for e in tokenizer.encode_batch(texts, add_special_tokens=False):
+        np.add.at(counts, e.ids, 1)
+    p = counts / max(counts.sum(), 1.0)
+    return (a / (a + p)).astype(np.float32)
+
+
+def embed(texts: list[str]) -> np.ndarray:
+    """Unweighted mean token embedding of each text, L2-normalised."""
+    return Embedder()(texts)

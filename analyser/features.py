@@ -110,9 +110,12 @@ class DocFeatures:
     clause_vectors: list[np.ndarray]  # per sentence, n_clauses x DIM
 
 
-def featurise(docs: list[Doc], *, dense: bool = True) -> list[DocFeatures]:
-    """Features of many docs; the dense vectors of all their sentences and clauses are computed in one call."""
-    from .embeddings import DIM, embed
+def featurise(docs: list[Doc], embedder=None) -> list[DocFeatures]:
+    """Features of many docs; the dense vectors of all their sentences and clauses are computed in one call.
+
+    `embedder` maps texts to vectors (analyser.embeddings.Embedder); without one the vectors are zeros.
+    """
+    from .embeddings import DIM
 
     sparse, texts = [], []
     for doc in docs:
@@ -127,7 +130,7 @@ def featurise(docs: list[Doc], *, dense: bool = True) -> list[DocFeatures]:
             texts.append(sent.text)
             texts.extend(c.text for c in parts)
         sparse.append((sents, parts_of))
-    vectors = embed(texts) if dense else np.zeros((len(texts), DIM), dtype=np.float32)
+    vectors = embedder(texts) if embedder is not None else np.zeros((len(texts), DIM), dtype=np.float32)
     out, k = [], 0
     for sents, parts_of in sparse:
         sent_rows, clause_vecs = [], []

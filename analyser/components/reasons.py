@@ -40,16 +40,21 @@ class ReasonClassifier:
         self.vocab_: dict[str, int] = {}
         self.coef_: np.ndarray | None = None
         self.dense_coef_: np.ndarray | None = None  # DIM x n_labels, applied to the sentence vector
+        self.piece_weights_: np.ndarray | None = None  # token-piece weights of the sentence vectors
+        self._embedder = None
         self.intercept_: np.ndarray | None = None
         self.thresholds_: dict[str, float] = {}
         self.rules_ = True
 
     # -- fitted state ---------------------------------------------------------------------------------------------
-    def set_weights(self, labels, vocab, coef, intercept, thresholds=None, dense_coef=None):
+    def set_weights(self, labels, vocab, coef, intercept, thresholds=None, dense_coef=None, piece_weights=None):
         self.labels_ = list(labels)
         self.vocab_ = dict(vocab)
         self.coef_ = np.asarray(coef, dtype=np.float32)
         self.dense_coef_ = None if dense_coef is None else np.asarray(dense_coef, dtype=np.float32)
+        if piece_weights is not None or dense_coef is None:
+            self.piece_weights_ = None if piece_weights is None else np.asarray(piece_weights, dtype=np.float32)
+            self._embedder = None
         self.intercept_ = np.asarray(intercept, dtype=np.float32)
         self.thresholds_ = dict(thresholds or {label: 0.5 for label in self.labels_})
         self._col = {label: j for j, label in enumerate(self.labels_)}
@@ -126,11 +131,18 @@ class ReasonClassifier:
                 probs[i, fit] = min(probs[i, fit], 0.5 * self.thresholds_.get("fit", 0.5))
 
     @property
-    def dense(self) -> bool:
-        return self.dense_coef_ is not None
+    def embedder(self):
+        """The sentence embedder this model was trained with (None when it uses no dense features)."""
+        if self.dense_coef_ is None:
+            return None
+        if self._embedder is None:
+            from ..embeddings import Embedder
+
+            self._embedder = Embedder(self.piece_weights_)
+        return self._embedder
 
     def __call__(self, doc: Doc) -> Doc:
-        return self._score(doc, featurise([doc], dense=self.dense)[0])
+        return self._score(doc, featurise([doc], self.embedder)[0])
 
     def pipe(self, docs, batch_size: int = 128):
         """Score docs in batches: the sentence vectors of a whole batch are computed in one call."""
@@ -143,7 +155,7 @@ class ReasonClassifier:
         yield from self._score_many(batch)
 
     def _score_many(self, docs: list[Doc]):
-        for doc, f in zip(docs, featurise(docs, dense=self.dense)):
+        for doc, f in zip(docs, featurise(docs, self.embedder)):
             yield self._score(doc, f)
 
     def _score(self, doc: Doc, f: DocFeatures) -> Doc:
@@ -163,6 +175,8 @@ class ReasonClassifier:
         arrays = {"coef": self.coef_, "intercept": self.intercept_}
         if self.dense_coef_ is not None:
             arrays["dense_coef"] = self.dense_coef_
+        if self.piece_weights_ is not None:
+            arrays["piece_weights"] = self.piece_weights_
         np.savez_compressed(path / "weights.npz", **arrays)
         (path / "features.txt").write_text("\n".join(features) + "\n", encoding="utf-8")
         cfg = {"labels": self.labels_, "thresholds": self.thresholds_}
@@ -180,6 +194,7 @@ class ReasonClassifier:
                 w["intercept"],
                 cfg["thresholds"],
                 w["dense_coef"] if "dense_coef" in w.files else None,
+                w["piece_weights"] if "piece_weights" in w.files else None,
             )
         return self
 

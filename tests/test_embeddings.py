@@ -1,0 +1,51 @@
+"""Sentence vectors come from the wordllama wheel's own files, offline, and place paraphrases near each other."""
+
+import socket
+
+import numpy as np
+import pytest
+
+from analyser import embeddings
+
+
+def test_vectors_are_unit_length_and_empty_text_is_zero():
+    v = embeddings.embed(["We went with a more experienced candidate.", ""])
+    assert v.shape == (2, embeddings.DIM)
+    assert np.isclose(np.linalg.norm(v[0]), 1.0, atol=1e-5)
+    assert not v[1].any()
+
+
+def test_a_paraphrase_is_closer_than_an_unrelated_sentence():
+    a, b, c = embeddings.embed(
+        ["We chose applicants with more years in the field.", "The successful candidate had more experience.",
+         "Please find the parking instructions attached."]
+    )
+    assert a @ b > a @ c
+
+
+def test_piece_weights_shrink_common_pieces():
+    w = embeddings.sif_weights(["the team and the role and the candidate"] * 5 + ["Kubernetes"])
+    tokenizer, _ = embeddings._load()
+    the = tokenizer.encode("the", add_special_tokens=False).ids[0]
+    kube = tokenizer.encode("Kubernetes", add_special_tokens=False).ids[0]
+    assert w[the] < w[kube] <= 1.0
+
+
+def test_loading_touches_no_network(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("network access attempted")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    embeddings._load.cache_clear()
+    try:
+        assert embeddings.embed(["Your CV will be kept on file."]).any()
+    finally:
+        embeddings._load.cache_clear()
+
+
+def test_a_missing_package_is_named(monkeypatch):
+    monkeypatch.setattr(embeddings.importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(embeddings.EmbeddingsMissing, match="pip install wordllama"):
+        embeddings.package_dir()

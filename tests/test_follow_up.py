@@ -57,8 +57,8 @@ PRAISED_SOFT = (
     "Kind regards,\nMartin Shaw"
 )
 SOFT_GAP = (
-    "Dear Jordan,\n\nThank you for interviewing for the Team Leader role. The panel felt your leadership examples "
-    "were not strong enough for a role managing eight people.\n\nKind regards,\nAnna Lindqvist"
+    "Dear Jordan,\n\nThank you for interviewing for the Team Leader role. The panel felt your leadership skills "
+    "are not yet strong enough for a role managing eight people.\n\nKind regards,\nAnna Lindqvist"
 )
 QUALIFICATION = (
     "Dear Imogen,\n\nThank you for applying for the Management Accountant role. The role requires a CIMA "

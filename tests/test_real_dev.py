@@ -1,18 +1,24 @@
-"""A guard on real feedback: the real-email development set (beside the project, never trained on) stays above a floor.
+"""A guard on real feedback: both real-dev files (beside the project, never trained on) stay above a floor.
 
-The floor sits below the measured figure (micro-F1 0.816 when the model card was generated) so that only a real
-regression fails it. Skipped where ../shared is not present.
+Floors sit just under the figures measured when the model card was generated (real_dev micro-F1 0.796, signals
+0.969; real_dev_web micro-F1 0.608, signals 0.913), so only a real regression fails them. They are guards, not the
+aim: issue 9's targets (web micro-F1 0.75) are not met yet. Skipped where ../shared is not present.
 """
 
 import pytest
 
 from analyser.evaluate import evaluate_path
-from analyser.model_card import REAL_DEV
+from analyser.model_card import REAL_DEV, REAL_DEV_WEB
+
+FLOORS = {REAL_DEV: (48, 0.77, 0.93), REAL_DEV_WEB: (77, 0.58, 0.88)}
 
 
-@pytest.mark.skipif(not REAL_DEV.exists(), reason="../shared/real-dev is not beside this checkout")
-def test_real_dev_stays_above_the_floor():
-    m = evaluate_path(REAL_DEV)
-    assert m["n"] == 48
-    assert m["micro_f1"] >= 0.75
-    assert m["polarity_errors"] == 0
+@pytest.mark.parametrize("path", list(FLOORS), ids=lambda p: p.stem)
+def test_real_dev_stays_above_the_floor(path):
+    if not path.exists():
+        pytest.skip("../shared/real-dev is not beside this checkout")
+    n, micro, signals = FLOORS[path]
+    m = evaluate_path(path)
+    assert m["n"] == n
+    assert m["micro_f1"] >= micro
+    assert m["signal_accuracy"] >= signals

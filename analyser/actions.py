@@ -10,12 +10,12 @@ it fits ("do a mock interview" is not advice after a CV screen).
 from __future__ import annotations
 
 import string
-import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from .config import ACTIONS_PATH
+from .datafiles import load_checked_toml
 from .taxonomy import load_taxonomy
 
 PLACEHOLDERS = frozenset({"skills", "skill", "role", "company"})
@@ -137,17 +137,7 @@ def validate(raw: dict, source: str) -> list[str]:
 @lru_cache(maxsize=8)
 def load_catalogue(path: Path = ACTIONS_PATH) -> Catalogue:
     """Read and validate a catalogue; CatalogueError lists every problem."""
-    path = Path(path)
-    try:
-        with open(path, "rb") as fh:
-            raw = tomllib.load(fh)
-    except FileNotFoundError:
-        raise CatalogueError(f"action catalogue not found: {path}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise CatalogueError(f"{path}: not valid TOML ({exc})") from None
-    problems = validate(raw, str(path))
-    if problems:
-        raise CatalogueError("invalid action catalogue:\n  " + "\n  ".join(problems))
+    raw = load_checked_toml(path, "action catalogue", validate, CatalogueError)
     actions = tuple(
         Action(
             a["reason"],

@@ -10,13 +10,13 @@ not work out or a similar position arise, and do they know of similar vacancies 
 from __future__ import annotations
 
 import string
-import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
 from .config import DATA_DIR
+from .datafiles import load_checked_toml
 from .lexicons import SKILL_KINDS
 
 FOLLOW_UP_PATH = DATA_DIR / "follow_up.toml"
@@ -169,17 +169,7 @@ def _safe_fields(text: str) -> set[str] | None:
 @lru_cache(maxsize=4)
 def load_templates(path: Path = FOLLOW_UP_PATH) -> Templates:
     """Read and validate the templates; FollowUpError lists every problem."""
-    path = Path(path)
-    try:
-        with open(path, "rb") as fh:
-            raw = tomllib.load(fh)
-    except FileNotFoundError:
-        raise FollowUpError(f"follow-up templates not found: {path}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise FollowUpError(f"{path}: not valid TOML ({exc})") from None
-    problems = validate(raw, str(path))
-    if problems:
-        raise FollowUpError("invalid follow-up templates:\n  " + "\n  ".join(problems))
+    raw = load_checked_toml(path, "follow-up templates", validate, FollowUpError)
     return Templates(
         tones={t: dict(p) for t, p in raw["tones"].items()},
         aspects=dict(raw["aspects"]),

@@ -7,10 +7,15 @@ from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJ_ROOT = PACKAGE_DIR.parent
-# Data ships inside the package directory tree when installed from a clone (editable install);
-# ANALYSER_DATA_DIR / ANALYSER_MODEL_DIR let a careers service point elsewhere.
-DATA_DIR = Path(os.environ.get("ANALYSER_DATA_DIR", PROJ_ROOT / "data"))
-MODELS_DIR = Path(os.environ.get("ANALYSER_MODELS_DIR", PROJ_ROOT / "models"))
+# In a checkout (an editable install, or run from the clone) the top-level data/ and models/ are the source of truth
+# and `analyser train` writes models/ there. A wheel carries copies of what the runtime reads (data/'s own files, not
+# its sub-folders, and models/) under analyser/_bundled/, put there by setup.py at build time, so an installed package
+# works from any folder. ANALYSER_DATA_DIR / ANALYSER_MODELS_DIR let a careers service point elsewhere.
+BUNDLED_DIR = PACKAGE_DIR / "_bundled"
+IN_CHECKOUT = (PROJ_ROOT / "pyproject.toml").is_file() and (PROJ_ROOT / "data").is_dir()
+_BASE = PROJ_ROOT if IN_CHECKOUT else BUNDLED_DIR
+DATA_DIR = Path(os.environ.get("ANALYSER_DATA_DIR") or _BASE / "data")
+MODELS_DIR = Path(os.environ.get("ANALYSER_MODELS_DIR") or _BASE / "models")
 MODEL_DIR = MODELS_DIR / "reasons"
 LABELLED_DIR = DATA_DIR / "labelled"
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from . import __version__
 from .alignment import sentence_labels
+from .components.reasons import ANY_REASON, LIFT_GRID
 from .config import DATA_DIR, LABELLED_DIR, MODEL_DIR, SEED
 from .dataset import Document, load_split
 from .evaluation import best_threshold, reason_metrics
@@ -51,6 +52,7 @@ def label_names() -> list[str]:
         list(tax.gap_reasons)
         + ["strength:" + a for a in tax.strength_aspects]
         + ["signal:" + s for s in tax.signals]
+        + [ANY_REASON]
     )
 
 
@@ -92,10 +94,12 @@ def design_matrix(prepared: list[Prepared], vocab: dict[str, int], labels: list[
     """Sparse sentence features (scaled to unit length), dense vectors, labels and per-label sample weights."""
     from scipy.sparse import csr_matrix
 
+    gaps = {lab for lab in labels if ":" not in lab}
     rows, cols, vals, y, known = [], [], [], [], []
     r = 0
     for p in prepared:
         for feats, labs in zip(p.features.sentences, p.labels):
+            labs = labs | {ANY_REASON} if labs & gaps else labs
             idx = sorted({vocab[f] for f in feats if f in vocab})
             rows.extend([r] * len(idx))
             cols.extend(idx)
@@ -160,6 +164,9 @@ def tune_thresholds(
             name = lab.split(":", 1)[1]
             truth = [bool(p.signals.get(name)) for p in prepared]
             out[lab] = best_threshold(top[:, labels.index(lab)].tolist(), truth)[0]
+    if ANY_REASON in labels:
+        truth = [bool(p.reasons & set(reasons)) for p in prepared]
+        out[ANY_REASON] = best_threshold(top[:, labels.index(ANY_REASON)].tolist(), truth)[0]
     return out
 
 
@@ -256,9 +263,20 @@ def fit_model(
     )
     top, thresholds, dev_metrics, dev_signals = evaluate_on_dev(coef, dense_coef, intercept)
     strength_cut = {lab: 0.5 for lab in labels if lab.startswith("strength:")}
-    clf.set_weights(
-        labels, vocab, coef, intercept, {**thresholds, **strength_cut}, dense_coef=dense_coef, piece_weights=piece_weights
-    )
+    thresholds = {**thresholds, **strength_cut}
+    lifts = []
+    for lift in LIFT_GRID:
+        clf.set_weights(labels, vocab, coef, intercept, thresholds, dense_coef, piece_weights, lift)
+        top = doc_top_scores(clf, dev_p)
+        preds = predict_reasons(top, labels, {r: thresholds[r] for r in reasons}, tax.none_reason)
+        m = reason_metrics([p.reasons for p in dev_p], preds, tax.reason_names)
+        lifts.append({"lift": lift, "dev_micro_f1": m["micro_f1"], "dev_macro_f1": m["macro_f1"], "metrics": m})
+        log(f"  lift={lift!s:<5} dev micro-F1 {m['micro_f1']:.3f} macro-F1 {m['macro_f1']:.3f}")
+    chosen = max(lifts, key=lambda c: round(c["dev_micro_f1"], 6))
+    dev_metrics = chosen.pop("metrics")
+    for c in lifts:
+        c.pop("metrics", None)
+    clf.set_weights(labels, vocab, coef, intercept, thresholds, dense_coef, piece_weights, chosen["lift"])
     meta = {
         "name": "analyser_reasons",
         "version": __version__,
@@ -266,6 +284,8 @@ def fit_model(
         "selected": {k: best[k] for k in ("C", "class_weight", "dense_scale")},
         "candidates": candidates,
         "thresholds": thresholds,
+        "lift": chosen["lift"],
+        "lift_candidates": lifts,
         "labels": labels,
         "dev": dev_metrics,
         "dev_signals": dev_signals,

@@ -19,6 +19,10 @@ from ..features import DocFeatures, featurise
 
 RULE_FEATURE = "c:rule:"
 RULE_FLOOR = 0.97
+# A label trained on every sentence that states some reason, whichever it is: it lets the model say "a reason is
+# given here" when no single reason is sure enough, instead of reporting "no reason given".
+ANY_REASON = "reason:any"
+LIFT_GRID = (None, 0.8, 0.6, 0.4)  # least share of its threshold a reason needs to be lifted; None = never lift
 
 if not Doc.has_extension("sent_scores"):
     Doc.set_extension("sent_scores", default=None)
@@ -44,10 +48,13 @@ class ReasonClassifier:
         self._embedder = None
         self.intercept_: np.ndarray | None = None
         self.thresholds_: dict[str, float] = {}
+        self.lift_: float | None = None
         self.rules_ = True
 
     # -- fitted state ---------------------------------------------------------------------------------------------
-    def set_weights(self, labels, vocab, coef, intercept, thresholds=None, dense_coef=None, piece_weights=None):
+    def set_weights(
+        self, labels, vocab, coef, intercept, thresholds=None, dense_coef=None, piece_weights=None, lift=None
+    ):
         self.labels_ = list(labels)
         self.vocab_ = dict(vocab)
         self.coef_ = np.asarray(coef, dtype=np.float32)
@@ -57,7 +64,9 @@ class ReasonClassifier:
             self._embedder = None
         self.intercept_ = np.asarray(intercept, dtype=np.float32)
         self.thresholds_ = dict(thresholds or {label: 0.5 for label in self.labels_})
+        self.lift_ = lift
         self._col = {label: j for j, label in enumerate(self.labels_)}
+        self._gap_cols = np.array([j for j, label in enumerate(self.labels_) if ":" not in label], dtype=int)
         self._strength_col = {
             label: self.labels_.index(f"strength:{label}")
             for label in self.labels_
@@ -107,7 +116,29 @@ class ReasonClassifier:
                 k = self._strength_col.get(label)
                 praised = k is not None and bool((cp[:, k] >= 0.5).any())
                 probs[i, j] = best[j] if praised else max(best[j], probs[i, j])
+        self._lift(probs)
         return probs
+
+    def _lift(self, probs: np.ndarray) -> None:
+        """Honest abstention: "no reason" only when no sentence states one.
+
+        When no reason clears its threshold but a sentence clearly states some reason (the `reason:any` label), that
+        sentence's most likely reason is lifted to its threshold, if it reaches at least `lift_` of it.
+        """
+        a = self._col.get(ANY_REASON)
+        if self.lift_ is None or a is None or not len(probs) or not len(self._gap_cols):
+            return
+        cut = np.array([self.thresholds_.get(self.labels_[j], 0.5) for j in self._gap_cols], dtype=np.float32)
+        gaps = probs[:, self._gap_cols]
+        if (gaps >= cut).any():
+            return
+        i = int(np.argmax(probs[:, a]))
+        if probs[i, a] < self.thresholds_.get(ANY_REASON, 0.5):
+            return
+        share = gaps[i] / cut
+        k = int(np.argmax(share))
+        if share[k] >= self.lift_:
+            probs[i, self._gap_cols[k]] = np.nextafter(cut[k], np.float32(1))
 
     def _apply_rules(self, probs: np.ndarray, sentence_feats: list[list[str]]) -> None:
         """High-precision constructions (cue labels 'rule:<reason>') set a floor under their reason's probability.
@@ -179,7 +210,7 @@ class ReasonClassifier:
             arrays["piece_weights"] = self.piece_weights_
         np.savez_compressed(path / "weights.npz", **arrays)
         (path / "features.txt").write_text("\n".join(features) + "\n", encoding="utf-8")
-        cfg = {"labels": self.labels_, "thresholds": self.thresholds_}
+        cfg = {"labels": self.labels_, "thresholds": self.thresholds_, "lift": self.lift_}
         (path / "cfg.json").write_text(json.dumps(cfg, indent=2) + "\n", encoding="utf-8")
 
     def from_disk(self, path, exclude=()):
@@ -195,6 +226,7 @@ class ReasonClassifier:
                 cfg["thresholds"],
                 w["dense_coef"] if "dense_coef" in w.files else None,
                 w["piece_weights"] if "piece_weights" in w.files else None,
+                cfg.get("lift"),
             )
         return self
 

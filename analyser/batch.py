@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from .config import DATA_DIR, MAX_CHARS, MODEL_DIR
-from .tables import XLSX_MAX_CELL, TableError, TableWriter, count_rows, read_table, xlsx_overflow
+from .tables import XLSX_MAX_CELL, TableError, TableWriter, count_rows, neutralise, read_table, xlsx_overflow
 from .taxonomy import load_taxonomy
 
 CHUNK_ROWS = 2000
@@ -324,11 +324,14 @@ def run_batch(
                 yield chunk
 
         for chunk in chunk_stream():
-            repaired = chunk.attrs.get("repaired_rows", [])
             chunk.columns = [str(c) for c in chunk.columns]
-            out_rows = _analyse_chunk(chunk[column].tolist(), cache, pool, model, actions, full, max_chars, summary)
+            summary.rows_repaired += len(chunk.attrs.get("repaired_rows", []))
+            out_rows = analyse_cells(
+                chunk[column].tolist(), model=model, actions=actions, full=full, max_chars=max_chars,
+                cache=cache, pool=pool, summary=summary,
+            )  # fmt: skip
             t = time.perf_counter()
-            _write_chunk(writer, chunk, out_rows, full, names, repaired, summary)
+            _write_chunk(writer, frame_of(chunk, out_rows, full=full), full, summary)
             summary.timings["writing"] += time.perf_counter() - t
             summary.rows_read += len(chunk)
             if progress:
@@ -348,9 +351,21 @@ def run_batch(
     return summary
 
 
-def _analyse_chunk(
-    values: list, cache: OrderedDict, pool, model, actions, full: bool, max_chars: int, summary
+def analyse_cells(
+    values: list,
+    *,
+    model: Path = MODEL_DIR,
+    actions: Path | None = None,
+    full: bool = False,
+    max_chars: int = MAX_CHARS,
+    cache: OrderedDict | None = None,
+    pool=None,
+    summary: BatchSummary | None = None,
 ) -> list[dict]:
+    """One output row per cell, in order: cells that are not feedback get an error row; each distinct text (not in
+    `cache`) is analysed once, in this process or by `pool.map(_worker_task, batches)`. Counts go into `summary`."""
+    cache = OrderedDict() if cache is None else cache
+    summary = BatchSummary() if summary is None else summary
     rows: list[dict | None] = [None] * len(values)
     todo: dict[str, list[int]] = {}
     for i, value in enumerate(values):
@@ -397,47 +412,87 @@ def _analyse_chunk(
 REPAIRED = "invalid characters in this row (lone surrogates) were replaced with \ufffd"
 
 
-def _write_chunk(
-    writer: TableWriter, chunk: pd.DataFrame, rows: list[dict], full: bool, names: dict, repaired, summary
-) -> None:
-    summary.rows_repaired += len(repaired)
+def frame_of(chunk: pd.DataFrame, rows: list[dict], *, full: bool) -> pd.DataFrame:
+    """The input rows with their analysis columns: the table `batch` writes, cells made safe for spreadsheets.
+
+    Table output: the columns of `output_columns()` with fixed dtypes (scores Float64, signals boolean, strengths
+    Int64). JSONL output (`full`): an `analysis` column of JSON objects (None for a bad row) and `error`. Analysis
+    columns whose names the input has get `_analysis` added. Rows whose invalid characters were replaced when read
+    (`chunk.attrs["repaired_rows"]`) say so in their warnings. Every text cell that a spreadsheet would run as a
+    formula gets a leading apostrophe (`tables.neutralise`), so whichever writer gets the frame keeps that protection.
+    """
+    repaired = set(chunk.attrs.get("repaired_rows", []))
+    chunk = chunk.reset_index(drop=True)
+    chunk.columns = [str(c) for c in chunk.columns]
+    names = analysis_names(chunk.columns, ["analysis", "error"] if full else output_columns())
     if full:
-        records = []
-        for i, (rec, row) in enumerate(zip(chunk.to_dict(orient="records"), rows)):
-            rec = {k: (None if isinstance(v, float) and v != v else v) for k, v in rec.items()}
-            analysis = row["_analysis"]
-            if i in repaired and analysis is not None:
-                analysis = {**analysis, "warnings": [*analysis["warnings"], REPAIRED]}
-            rec[names["analysis"]] = analysis
-            error = row["error"]
-            rec[names["error"]] = f"{error}; {REPAIRED}" if i in repaired and error else error
-            records.append(rec)
-        writer.write(chunk, records)
+        analyses, errors = [], []
+        for i, row in enumerate(rows):
+            analysis, error = row["_analysis"], row["error"]
+            if i in repaired:
+                if analysis is not None:
+                    analysis = {**analysis, "warnings": [*analysis["warnings"], REPAIRED]}
+                error = f"{error}; {REPAIRED}" if error else error
+            analyses.append(analysis)
+            errors.append(error)
+        inputs = chunk.astype(object)
+        inputs = inputs.where(inputs.notna(), None)  # JSON null, not NaN
+        extra = pd.DataFrame({"analysis": pd.Series(analyses, dtype=object), "error": pd.Series(errors, dtype=object)})
+    else:
+        tax = load_taxonomy()
+        extra = pd.DataFrame([{k: v for k, v in r.items() if k != "_analysis"} for r in rows], columns=output_columns())
+        extra = extra.astype(
+            {
+                "strengths": "Int64",
+                **dict.fromkeys(tax.signals, "boolean"),
+                **dict.fromkeys((f"score_{r}" for r in tax.reason_names), "Float64"),
+                "needs_review": bool,
+            }
+        )
+        if repaired:
+            extra["warnings"] = [
+                "; ".join(x for x in (w, REPAIRED) if x) if i in repaired else w
+                for i, w in enumerate(extra["warnings"].tolist())
+            ]
+        inputs = chunk
+    out = pd.concat([inputs, extra.rename(columns=names)], axis=1)
+    for c in out.columns:
+        if c != names.get("analysis") and (out[c].dtype == object or pd.api.types.is_string_dtype(out[c].dtype)):
+            out[c] = _protect(out[c])
+    return out
+
+
+def _protect(cells: pd.Series) -> pd.Series:
+    """`neutralise` on every cell that could start a formula: one that starts with a letter or digit cannot."""
+    try:
+        plain = cells.str.match(r"[A-Za-z0-9]", na=False).astype(bool)
+    except AttributeError:  # an object column holding no text at all (numbers, None): pandas refuses .str
+        return cells.map(neutralise).astype(cells.dtype)
+    risky = ~plain  # a value that is not text, or text starting with anything else
+    if not risky.any():
+        return cells
+    cells = cells.copy()
+    cells[risky] = [neutralise(v) for v in cells[risky]]  # a list: values keep their own types (1 stays 1)
+    return cells
+
+
+def _write_chunk(writer: TableWriter, out: pd.DataFrame, full: bool, summary: BatchSummary) -> None:
+    if full:
+        writer.write(out, out.to_dict(orient="records"))
         return
-    tax = load_taxonomy()
-    extra = pd.DataFrame([{k: v for k, v in row.items() if k != "_analysis"} for row in rows], columns=output_columns())
-    extra = extra.astype(
-        {
-            "strengths": "Int64",
-            **dict.fromkeys(tax.signals, "boolean"),
-            **dict.fromkeys((f"score_{r}" for r in tax.reason_names), "Float64"),
-            "needs_review": bool,
-        }
-    )
-    notes: list[list[str]] = [[REPAIRED] if i in repaired else [] for i in range(len(rows))]
     if writer.fmt == ".xlsx":
-        chunk = chunk.reset_index(drop=True)
-        for i in range(len(chunk)):
-            cut = [str(c) for c, v in zip(chunk.columns, chunk.iloc[i].tolist()) if xlsx_overflow(v)]
-            cut += [c for c in ("evidence",) if xlsx_overflow(extra.at[i, c])]
+        warnings = summary.renamed.get("warnings", "warnings")
+        notes = []
+        for row in out.itertuples(index=False):
+            cut = [str(c) for c, v in zip(out.columns, row) if xlsx_overflow(v)]
             if cut:
                 summary.cells_cut += len(cut)
                 summary.rows_cut += 1
-                notes[i].append(f"{', '.join(cut)} cut to {XLSX_MAX_CELL:,} characters (Excel's cell limit)")
-    if any(notes):
-        extra["warnings"] = ["; ".join(x for x in (w, *n) if x) for w, n in zip(extra["warnings"].tolist(), notes)]
-    extra = extra.rename(columns=names)
-    out = pd.concat([chunk.reset_index(drop=True), extra], axis=1)
+                notes.append(f"{', '.join(cut)} cut to {XLSX_MAX_CELL:,} characters (Excel's cell limit)")
+            else:
+                notes.append("")
+        if any(notes):
+            out[warnings] = ["; ".join(x for x in (w, n) if x) for w, n in zip(out[warnings].tolist(), notes)]
     writer.write(out)
 
 

@@ -1,0 +1,79 @@
+"""analyse_frame: the table `analyser batch` writes, as a function of a pandas DataFrame."""
+
+import pandas as pd
+import pytest
+
+from analyser import analyse_frame
+from analyser.batch import NO_FEEDBACK, output_columns, run_batch
+from analyser.tables import TableError, write_csv
+
+TEXTS = [
+    "We went with a candidate who had more experience in retail banking.",
+    "Dear Sam,\nthe role has been filled internally.\n\nKind regards,\nJo",
+    "",
+    "N/A",
+    '=HYPERLINK("http://example.com","click")',
+    "- Lacks depth in distributed systems\n- Strong communicator",
+    "We went with a candidate who had more experience in retail banking.",
+]
+
+
+@pytest.fixture(scope="module")
+def frame():
+    return pd.DataFrame({"id": [f"r{i}" for i in range(len(TEXTS))], "feedback": TEXTS})
+
+
+@pytest.fixture(scope="module")
+def out(frame):
+    return analyse_frame(frame, "feedback")
+
+
+def test_columns_and_dtypes_are_batchs(frame, out):
+    assert list(out.columns) == ["id", "feedback", *output_columns()]
+    assert str(out["score_experience"].dtype) == "Float64" and str(out["strengths"].dtype) == "Int64"
+    assert str(out["feedback_offered"].dtype) == "boolean" and out["needs_review"].dtype == bool
+    assert out["id"].tolist() == frame["id"].tolist()
+    assert frame["feedback"].tolist() == TEXTS  # the input frame is left as it was
+
+
+def test_bad_rows_are_marked_not_dropped(out):
+    assert out["error"].tolist()[2:5] == ["empty cell", NO_FEEDBACK, NO_FEEDBACK]
+    assert out["score_experience"][2:5].isna().all() and out["needs_review"][2:5].all()
+    assert "experience" in out["reasons"][0] and out["error"][0] == ""
+    assert out.iloc[0, 2:].equals(out.iloc[6, 2:])  # the repeated text gets the same row
+
+
+def test_formulas_are_neutralised_in_the_frame_so_any_writer_keeps_it(out):
+    assert out["feedback"][4].startswith("'=") and out["feedback"][5].startswith("'- Lacks")
+    assert out["feedback"][0] == TEXTS[0]
+    cells = [v for c in out.columns for v in out[c] if isinstance(v, str)]
+    assert not [v for v in cells if v.lstrip().startswith(("=", "+", "-", "@"))]
+
+
+def test_the_same_table_batch_writes(tmp_path, frame, out):
+    src = tmp_path / "in.csv"
+    frame.to_csv(src, index=False)
+    run_batch(src, tmp_path / "batch.csv", workers=1, text_column="feedback")
+    write_csv(out, tmp_path / "frame.csv")
+    assert (tmp_path / "frame.csv").read_bytes() == (tmp_path / "batch.csv").read_bytes()
+
+
+def test_index_is_kept_and_the_column_can_be_guessed(frame):
+    df = frame.iloc[[0, 1]].set_axis([10, 20])
+    out = analyse_frame(df)
+    assert out.index.tolist() == [10, 20] and "experience" in out.loc[10, "reasons"]
+
+
+def test_full_gives_the_jsonl_shape(frame):
+    out = analyse_frame(frame.iloc[:3], "feedback", full=True)
+    assert list(out.columns) == ["id", "feedback", "analysis", "error"]
+    assert out["analysis"][0]["reasons"][0]["reason"] == "experience"
+    assert out["analysis"][2] is None and out["error"][2] == "empty cell"
+
+
+def test_clashing_names_and_a_missing_column(frame):
+    clash = frame.iloc[:1].assign(reasons="theirs")
+    out = analyse_frame(clash, "feedback")
+    assert out["reasons"][0] == "theirs" and "experience" in out["reasons_analysis"][0]
+    with pytest.raises(TableError, match="column 'comments' not found; columns are: id, feedback"):
+        analyse_frame(frame, "comments")

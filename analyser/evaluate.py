@@ -82,6 +82,32 @@ def load_labelled(path: Path) -> list[Labelled]:
         return items
 
 
+# The four kinds of error the real-feedback issue names, each counted on the texts where it happens.
+ERROR_CLASSES = {
+    "false_none": "'no reason given' when a reason is stated",
+    "missed_experience_skills": "an experience or skills gap missed",
+    "signals": "a signal (door open, feedback offered or declined) wrong",
+    "praise_as_gap": "a wrong reason reported on a text that praises the candidate",
+}
+
+
+def error_classes(items: list[Labelled], preds: list[set[str]], results: list, none_reason: str) -> dict:
+    """Ids of the texts showing each kind of error in ERROR_CLASSES (a text can show several)."""
+    out = {k: [] for k in ERROR_CLASSES}
+    for item, p, res in zip(items, preds, results):
+        ok = item.reasons | item.also_ok
+        if none_reason in p and none_reason not in ok:
+            out["false_none"].append(item.id)
+        if (item.reasons & {"experience", "skills"}) - p:
+            out["missed_experience_skills"].append(item.id)
+        if isinstance(res, Exception) or any(res.signals[s] != v for s, v in item.signals.items()):
+            if item.signals:
+                out["signals"].append(item.id)
+        if item.has_praise and p - ok:
+            out["praise_as_gap"].append(item.id)
+    return out
+
+
 def evaluate_items(items: list[Labelled], *, model: Path = MODEL_DIR) -> dict:
     """All the evaluation numbers for labelled texts, as a plain dict."""
     from .analysis import analyse_many
@@ -132,6 +158,7 @@ def evaluate_items(items: list[Labelled], *, model: Path = MODEL_DIR) -> dict:
             "signal_accuracy": sig_ok / sig_n if sig_n else None,
             "signals_judged": sig_n,
             "confusion": {f"{g}->{q}": n for (g, q), n in sorted(confusion.items())},
+            "error_classes": error_classes(items, preds, results, tax.none_reason),
             "worst_errors": errors[:WORST],
             "n_errors": len(errors),
             "predictions": [sorted(p) for p in preds],
@@ -177,6 +204,12 @@ def render_metrics(metrics: dict, console, *, worst: bool = True) -> None:
     if metrics["signal_accuracy"] is not None:
         console.print(
             f"signal accuracy {metrics['signal_accuracy']:.3f} over {metrics['signals_judged']} judged signals"
+        )
+    kinds = metrics.get("error_classes")
+    if kinds:
+        console.print(
+            "texts by kind of error: "
+            + "; ".join(f"{ERROR_CLASSES[k]} {len(ids)}" for k, ids in kinds.items())
         )
     if not worst:
         return

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import time
+import weakref
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 from itertools import islice
 from pathlib import Path
 
@@ -18,7 +18,7 @@ from .follow_up import FollowUpFacts, compose, load_templates, offer_is_call, sa
 from .language import detect_language
 from .mentions import find_mentions
 from .pipeline import load_pipeline
-from .signals import detect_signals, detect_stage
+from .signals import detect_signals, detect_stage, sentence_bounds
 from .skill_polarity import skill_polarity
 from .taxonomy import load_taxonomy
 from .text_cleaning import clean, normalise_raw
@@ -115,11 +115,13 @@ def analyse_many(
     timings: dict[str, float] | None = None,
     tone: str = "formal",
     channel: str = "email",
+    highlights: bool = True,
 ) -> Iterator[Analysis | InputError]:
     """Analyse many texts with batched spaCy processing, in order.
 
     With errors="return" a bad text yields its InputError in its place (so a batch never stops); with "raise" it raises.
     `timings`, when given, accumulates the seconds spent cleaning text and in the model (for the benchmark).
+    `highlights=False` leaves Analysis.highlights empty (only the web page shows them): the rest is the same.
     """
     nlp = load_pipeline(Path(model))
     catalogue = load_catalogue(Path(actions))
@@ -137,8 +139,8 @@ def analyse_many(
         docs = list(nlp.pipe((cleaned for _, cleaned, _ in good), batch_size=batch_size))
         results = iter(
             [
-                _result(doc, raw, warnings, nlp, catalogue, tone=tone, channel=channel)
-                for doc, (raw, _, warnings) in zip(docs, good)
+                _result(doc, raw, cleaned, warnings, nlp, catalogue, tone=tone, channel=channel, highlights=highlights)
+                for doc, (raw, cleaned, warnings) in zip(docs, good)
             ]
         )
         clock["model"] = clock.get("model", 0.0) + time.perf_counter() - t1
@@ -164,14 +166,25 @@ def _prepare(texts, max_chars, errors):
 
 
 def _result(
-    doc, raw: str, warnings: list[str], nlp, catalogue, *, tone: str = "formal", channel: str = "email"
+    doc,
+    raw: str,
+    text: str,
+    warnings: list[str],
+    nlp,
+    catalogue,
+    *,
+    tone: str = "formal",
+    channel: str = "email",
+    highlights: bool = True,
 ) -> Analysis:
+    """The analysis of one processed doc; `text` is the string it was made from (doc.text, which spaCy rebuilds from
+    the tokens on every access)."""
     tax = load_taxonomy()
     clf = nlp.get_pipe("reasons")
     labels = clf.labels_
     probs = doc._.sent_scores
     sents = list(doc.sents)
-    text = doc.text  # built from the tokens on every access: once
+    starts = [s.start for s in sents] if doc.has_annotation("SENT_START") else []
     language = detect_language(text)
     warnings = list(warnings)
     scores = {r: round(float(doc.cats.get(r, 0.0)), 4) for r in tax.gap_reasons}
@@ -199,14 +212,18 @@ def _result(
     if not reasons:
         reasons = [{"reason": tax.none_reason, "score": none_score, "evidence": []}]
 
-    highlights = _highlights(doc, sents, praised, evidence_of)
+    spans = _highlights(doc, sents, praised, evidence_of) if highlights else []
     signals = detect_signals(doc)
-    stage = detect_stage(doc)
+    stage = detect_stage(doc, starts)
     polarity = skill_polarity(doc, clf)
     gaps = {s: polarity.kinds[s] for s in polarity.gaps}
     mentions = find_mentions(raw)
     names = [r["reason"] for r in reasons]
-    offered_in = [c.sent.text for c in doc.spans.get("cues", []) if c.label_ == "feedback_offered"]
+    offered_in = [
+        doc[slice(*sentence_bounds(c, starts))].text
+        for c in doc.spans.get("cues", [])
+        if c.label_ == "feedback_offered"
+    ]
     facts = FollowUpFacts(
         reasons=names,
         door_open=signals.get("door_open", False),
@@ -241,7 +258,7 @@ def _result(
         warnings=warnings,
         model_version=_model_version(nlp),
         text=text,
-        highlights=highlights,
+        highlights=spans,
     )
 
 
@@ -305,7 +322,12 @@ def _tidy(text: str) -> str:
     return " ".join(text.split())
 
 
-@lru_cache(maxsize=4)
+_versions: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def _model_version(nlp) -> str:
-    # nlp.meta rebuilds its label lists on every access: read it once per pipeline.
-    return str(nlp.meta.get("version", ""))
+    # nlp.meta rebuilds its label lists on every access: read it once per pipeline. Weakly, so that a pipeline
+    # dropped by pipeline.recycle_pipeline is freed with its vocabulary.
+    if nlp not in _versions:
+        _versions[nlp] = str(nlp.meta.get("version", ""))
+    return _versions[nlp]

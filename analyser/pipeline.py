@@ -7,6 +7,14 @@ from pathlib import Path
 
 from .config import MODEL_DIR
 
+# The cue and skill matchers: SpanRuler's output, faster (analyser.components.span_matcher). Models saved before it
+# name "span_ruler"; load_pipeline swaps those for it, with the same patterns.
+MATCHER_FACTORY = "analyser_span_matcher"
+MATCHER_FACTORIES = ("span_ruler", MATCHER_FACTORY)
+# Texts a loaded pipeline serves before recycle_pipeline lets it go (a load costs about 1-2 s; see recycle_pipeline).
+RELOAD_EVERY = 20_000
+_served: dict[Path, int] = {}
+
 
 def build_pipeline(*, with_classifier: bool = True):
     """A fresh pipeline: tokenizer, email-aware sentence splitter, cue and skill matchers, reason classifier."""
@@ -20,14 +28,11 @@ def build_pipeline(*, with_classifier: bool = True):
     suffixes = [*nlp.Defaults.suffixes, r"(?<=[a-z0-9&][A-Z])\."]
     nlp.tokenizer.suffix_search = spacy.util.compile_suffix_regex(suffixes).search
     nlp.add_pipe("analyser_segmenter")
-    cues = nlp.add_pipe(
-        "span_ruler", name="cues", config={"spans_key": "cues", "phrase_matcher_attr": "LOWER", "validate": True}
-    )
-    cues.add_patterns(cue_patterns())
-    skills = nlp.add_pipe(
-        "span_ruler", name="skills", config={"spans_key": "skills", "phrase_matcher_attr": "LOWER", "validate": True}
-    )
-    skills.add_patterns(skill_patterns())
+    for name, patterns in (("cues", cue_patterns()), ("skills", skill_patterns())):
+        matcher = nlp.add_pipe(
+            MATCHER_FACTORY, name=name, config={"spans_key": name, "phrase_matcher_attr": "LOWER", "validate": True}
+        )
+        matcher.add_patterns(patterns)
     if with_classifier:
         nlp.add_pipe("analyser_reasons", name="reasons")
     return nlp
@@ -40,7 +45,58 @@ def load_pipeline(path: Path = MODEL_DIR):
 
     from . import components  # noqa: F401
 
-    return spacy.load(require_model(path))
+    return use_matchers(spacy.load(require_model(path)), MATCHER_FACTORY)
+
+
+def recycle_pipeline(texts: int, path: Path = MODEL_DIR, *, every: int = RELOAD_EVERY) -> bool:
+    """Count `texts` more texts analysed with the pipeline at `path`; once `every` have gone through it, drop the
+    loaded pipelines so that the next load_pipeline() loads a fresh one. True when it dropped them.
+
+    Every new word (names, typos, rare terms) stays in a pipeline's vocabulary for its life, so a long batch grows
+    without bound. A memory_zone per chunk frees them but makes tokenizing ~1.36x slower (each zone rebuilds the words
+    it uses); a fresh pipeline every ~20k texts keeps memory flat for a load's cost (1-2 s).
+    """
+    path = Path(path)
+    _served[path] = _served.get(path, 0) + texts
+    if _served[path] < every:
+        return False
+    _served.clear()
+    load_pipeline.cache_clear()
+    return True
+
+
+def use_matchers(nlp, factory: str = MATCHER_FACTORY):
+    """`nlp` with each span-writing matcher (SpanRuler or SpanMatcher) replaced by `factory`, same key and patterns.
+
+    Both write the same doc.spans; "span_ruler" gives the reference pipeline the fast one is tested against.
+    """
+    if factory not in MATCHER_FACTORIES:
+        raise ValueError(f"unknown matcher factory '{factory}' (valid: {', '.join(MATCHER_FACTORIES)})")
+    for name in list(nlp.pipe_names):
+        old = nlp.get_pipe(name)
+        if nlp.get_pipe_meta(name).factory == factory or not _swappable(old):
+            continue
+        config = {"spans_key": old.spans_key, "phrase_matcher_attr": old.phrase_matcher_attr, "validate": old.validate}
+        patterns = old.patterns
+        nlp.replace_pipe(name, factory, config=config).add_patterns(patterns)
+    return nlp
+
+
+def _swappable(pipe) -> bool:
+    from spacy.pipeline import SpanRuler
+
+    from .components.span_matcher import SpanMatcher
+
+    if isinstance(pipe, SpanMatcher):
+        return True
+    # only a ruler that writes doc.spans alone, replacing them, does what SpanMatcher does
+    return (
+        isinstance(pipe, SpanRuler)
+        and bool(pipe.spans_key)
+        and not pipe.annotate_ents
+        and pipe.overwrite
+        and pipe.spans_filter is None
+    )
 
 
 def require_model(path: Path = MODEL_DIR) -> Path:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
+
 from spacy.tokens import Doc
 
 from .taxonomy import load_taxonomy
@@ -17,6 +19,23 @@ _NOT_REACHED = frozenset(
 
 def _sentence_of(span):
     return span.sent if span.doc.has_annotation("SENT_START") else span.doc[:]
+
+
+def sentence_starts(doc: Doc) -> list[int]:
+    """The first token of each sentence ([] when the doc has no sentence boundaries)."""
+    return [s.start for s in doc.sents] if doc.has_annotation("SENT_START") else []
+
+
+def sentence_bounds(span, starts: list[int]) -> tuple[int, int]:
+    """The token offsets of `_sentence_of(span)`, looked up in the doc's sentence starts (no walk over tokens).
+
+    As spaCy's Span.sent: from the start of the sentence holding the span's first token to the end of the one holding
+    its last, so a cue across a boundary gets both sentences.
+    """
+    if not starts:
+        return 0, len(span.doc)
+    i = bisect_left(starts, span.end)
+    return starts[bisect_right(starts, span.start) - 1], starts[i] if i < len(starts) else len(span.doc)
 
 
 SIGNAL_CUT = 0.5
@@ -61,14 +80,15 @@ def doc_words(span) -> list[str]:
     return [t.lower_ for t in span if not t.is_space]
 
 
-def detect_stage(doc: Doc) -> str:
+def detect_stage(doc: Doc, starts: list[int] | None = None) -> str:
+    """The furthest stage the cues show, skipping stages the text says were not reached; `starts`: sentence_starts."""
     best = -1
+    starts = sentence_starts(doc) if starts is None else starts
     for cue in doc.spans.get("cues", []):
         if not cue.label_.startswith("stage:"):
             continue
         stage = cue.label_.split(":", 1)[1]
-        sent = _sentence_of(cue)
-        before = set(doc_words(doc[sent.start : cue.start]))
+        before = set(doc_words(doc[sentence_bounds(cue, starts)[0] : cue.start]))
         if (
             stage != "application"
             and before & _NOT_REACHED

@@ -1,3 +1,3 @@
 """Custom spaCy components. Importing this package registers their factories, so a saved pipeline loads."""
 
-from . import reasons, segmenter  # noqa: F401
+from . import reasons, segmenter, span_matcher  # noqa: F401

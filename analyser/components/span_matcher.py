@@ -1,0 +1,208 @@
+"""A drop-in for spaCy's SpanRuler that writes the same doc.spans[key], several times faster.
+
+SpanRuler runs every token pattern through one Matcher, whose cost grows with patterns x tokens even when a pattern
+cannot match. Here a token pattern made only of literal words ({"LOWER": "x"} or {"LOWER": {"IN": [...]}}, optional
+tokens included) is expanded into phrases for a PhraseMatcher (a trie lookup per token), with `IS_SENT_START`
+conditions checked on the few matches; every other pattern keeps a Matcher of its own, run only on a doc that holds
+one of the words each of its mandatory tokens allows. The spans (start, end, label, id) and their order are those
+SpanRuler gives: the same set of Span objects, sorted the same way. Patterns are saved as SpanRuler saves them
+(patterns.jsonl), so a model directory can name either component.
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import srsly
+from spacy.attrs import LOWER, ORTH
+from spacy.errors import MatchPatternError
+from spacy.language import Language
+from spacy.matcher import Matcher, PhraseMatcher
+from spacy.schemas import validate_token_pattern
+from spacy.tokens import Doc, Span
+
+# A literal pattern expands into the product of its tokens' alternatives; past this many it stays a Matcher pattern.
+MAX_PHRASES = 5000
+_LITERAL_ATTRS = {"LOWER": "LOWER", "ORTH": "ORTH", "TEXT": "ORTH"}
+_ATTR_IDS = {"LOWER": LOWER, "ORTH": ORTH}
+
+
+def _alternatives(value) -> list[str] | None:
+    """The strings a literal token value allows ("x" or {"IN": [...]}), or None when it is not literal."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict) and set(value) == {"IN"} and all(isinstance(v, str) for v in value["IN"]):
+        return list(dict.fromkeys(value["IN"]))
+    return None
+
+
+def literal_phrases(pattern: list[dict]) -> tuple[str, list[tuple[str, ...]], dict[int, bool]] | None:
+    """(attribute, phrases, {token offset: IS_SENT_START}) when a token pattern matches exactly those phrases.
+
+    Only patterns whose every token tests one attribute (LOWER, or ORTH/TEXT) against literal strings, optionally
+    with "OP": "?" and a boolean IS_SENT_START, qualify; None for the others.
+    """
+    attr, slots, sent_start = None, [], {}
+    for spec in pattern:
+        keys = set(spec) - {"OP", "IS_SENT_START"}
+        if len(keys) != 1 or spec.get("OP", "?") != "?":
+            return None
+        (key,) = keys
+        this = _LITERAL_ATTRS.get(key.upper())
+        values = _alternatives(spec[key])
+        if this is None or values is None or (attr is not None and this != attr):
+            return None
+        if "IS_SENT_START" in spec:
+            if "OP" in spec or not isinstance(spec["IS_SENT_START"], bool):
+                return None  # the offset of a condition after an optional token would vary
+            sent_start[len(slots)] = spec["IS_SENT_START"]
+        attr = this
+        if this == "LOWER":
+            values = [v for v in values if v.lower() == v]  # the lower-case form of a token never equals "Excel"
+        slots.append((values, "OP" in spec))
+    if sent_start and any(optional for _, optional in slots):
+        return None
+    count = 1
+    for values, optional in slots:
+        count *= len(values) + optional
+    if not slots or count > MAX_PHRASES:
+        return None
+    choices = [[*([(v,) for v in values]), *([()] if optional else [])] for values, optional in slots]
+    phrases = [sum(combo, ()) for combo in itertools.product(*choices)]
+    return attr, list(dict.fromkeys(p for p in phrases if p)), sent_start
+
+
+def required_words(pattern: list[dict]) -> list[frozenset[str]]:
+    """For each token the pattern cannot skip that tests LOWER/ORTH/TEXT literally, the lower-case words it allows.
+
+    A doc can match the pattern only if it holds one word of every set: a necessary condition, checked before the
+    pattern's Matcher runs.
+    """
+    out = []
+    for spec in pattern:
+        if spec.get("OP") not in (None, "+"):
+            continue
+        for key, value in spec.items():
+            values = _alternatives(value) if key.upper() in _LITERAL_ATTRS else None
+            if values is not None:
+                out.append(frozenset(v.lower() for v in values))
+    return out
+
+
+class SpanMatcher:
+    """Token and phrase patterns to doc.spans[spans_key], as SpanRuler(spans_key=..., overwrite=True) does."""
+
+    def __init__(self, nlp: Language, name: str, *, spans_key: str, phrase_matcher_attr: str = "LOWER", validate=True):
+        self.nlp = nlp
+        self.name = name
+        self.spans_key = spans_key
+        self.phrase_matcher_attr = phrase_matcher_attr
+        self.validate = validate
+        self.clear()
+
+    def clear(self) -> None:
+        self._patterns: list[dict] = []
+        self._phrase = {attr: PhraseMatcher(self.nlp.vocab, attr=attr) for attr in ("LOWER", "ORTH")}
+        if self.phrase_matcher_attr not in self._phrase:
+            self._phrase[self.phrase_matcher_attr] = PhraseMatcher(self.nlp.vocab, attr=self.phrase_matcher_attr)
+        self._targets: dict[int, tuple[int, int, dict[int, bool]]] = {}  # match key -> label, id, sentence starts
+        self._guarded: list[tuple[list[frozenset[int]], Matcher]] = []  # Matcher patterns behind their word sets
+
+    @property
+    def key(self) -> str:
+        return self.spans_key
+
+    @property
+    def patterns(self) -> list[dict]:
+        """The patterns as added, one dict per pattern (what SpanRuler.patterns gives)."""
+        return list(self._patterns)
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(sorted({p["label"] for p in self._patterns}))
+
+    def add_patterns(self, patterns: list[dict]) -> None:
+        """Add SpanRuler-style patterns: {"label", "pattern": str | list[dict], "id" (optional)}."""
+        strings = self.nlp.vocab.strings
+        for entry in patterns:
+            label, span_id, pattern = entry["label"], entry.get("id", ""), entry["pattern"]
+            stored = {"label": label, "pattern": pattern}
+            if "id" in entry:
+                stored["id"] = span_id
+            n = len(self._patterns)
+            self._patterns.append(stored)
+            key = f"{self.name}:{n}"
+            target = (strings.add(label), strings.add(span_id))
+            if isinstance(pattern, str):
+                self._targets[strings.add(key)] = (*target, {})
+                self._phrase[self.phrase_matcher_attr].add(key, [self.nlp.make_doc(pattern)])
+                continue
+            if self.validate:
+                errors = validate_token_pattern(pattern)
+                if errors:
+                    raise MatchPatternError(key, {0: errors})
+            literal = literal_phrases(pattern)
+            if literal is not None:
+                attr, phrases, sent_start = literal
+                self._targets[strings.add(key)] = (*target, sent_start)
+                docs = [Doc(self.nlp.vocab, words=list(p)) for p in phrases]
+                if docs:
+                    self._phrase[attr].add(key, docs)
+                continue
+            self._targets[strings.add(key)] = (*target, {})
+            words = [frozenset(strings.add(w) for w in group) for group in required_words(pattern)]
+            matcher = Matcher(self.nlp.vocab, validate=self.validate)
+            matcher.add(key, [pattern])
+            self._guarded.append((words, matcher))
+
+    def match(self, doc: Doc) -> list[Span]:
+        """The spans SpanRuler.match gives for this doc: deduplicated, sorted."""
+        found = []
+        for matcher in self._phrase.values():
+            if len(matcher):
+                found.extend(matcher(doc))
+        if self._guarded:
+            present = set(doc.to_array(LOWER).tolist()) if len(doc) else set()
+            for words, matcher in self._guarded:
+                if all(not group.isdisjoint(present) for group in words):
+                    found.extend(matcher(doc))
+        spans = set()
+        for m_id, start, end in found:
+            label, span_id, sent_start = self._targets[m_id]
+            if start == end or any((doc[start + k].is_sent_start is True) != want for k, want in sent_start.items()):
+                continue
+            spans.add(Span(doc, start, end, label=label, span_id=span_id))
+        return sorted(spans)
+
+    def __call__(self, doc: Doc) -> Doc:
+        doc.spans[self.spans_key] = self.match(doc)
+        return doc
+
+    # -- serialisation: SpanRuler's layout -------------------------------------------------------------------------
+    def to_disk(self, path, *, exclude=()) -> None:
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        srsly.write_jsonl(path / "patterns.jsonl", self._patterns)
+
+    def from_disk(self, path, *, exclude=()):
+        self.clear()
+        self.add_patterns(list(srsly.read_jsonl(Path(path) / "patterns.jsonl")))
+        return self
+
+    def to_bytes(self, *, exclude=()) -> bytes:
+        return srsly.msgpack_dumps({"patterns": self._patterns})
+
+    def from_bytes(self, data: bytes, *, exclude=()):
+        self.clear()
+        self.add_patterns(srsly.msgpack_loads(data)["patterns"])
+        return self
+
+
+@Language.factory(
+    "analyser_span_matcher",
+    assigns=["doc.spans"],
+    default_config={"spans_key": "ruler", "phrase_matcher_attr": "LOWER", "validate": True},
+)
+def make_span_matcher(nlp: Language, name: str, spans_key: str, phrase_matcher_attr: str, validate: bool):
+    return SpanMatcher(nlp, name, spans_key=spans_key, phrase_matcher_attr=phrase_matcher_attr, validate=validate)

@@ -1,0 +1,134 @@
+"""The fast path gives what the full path gives: the same cue and skill spans, reasons, scores and signals."""
+
+import csv
+import dataclasses
+
+import pytest
+
+from analyser.config import DATA_DIR
+
+EDGE_TEXTS = [
+    "",
+    "#",
+    "Go ahead and apply again. We use Go and R here, and Excel.",
+    "R\n\nGo",
+    "Unfortunately we have chosen candidates whose skills and experience more closely match our needs.",
+    "We went with someone with significantly stronger stakeholder management skills, but your CV was great.",
+    "You have 5 + years of experience, but we cannot offer feedback at this stage.",
+    "WHOSE SKILLS, EXPERIENCE AND BACKGROUND BETTER MATCH THE ROLE.",
+    "We were impressed by your Power BI and SQL. Thank you for the interview!",
+]
+
+
+def demo_texts(n: int) -> list[str]:
+    with open(DATA_DIR / "demo" / "feedback.csv", newline="", encoding="utf-8") as fh:
+        return [row["feedback"] for _, row in zip(range(n), csv.DictReader(fh))]
+
+
+@pytest.fixture(scope="module")
+def reference_nlp():
+    """The shipped model with spaCy's SpanRulers for cues and skills: the full path the fast one must equal."""
+    import spacy
+
+    from analyser.config import MODEL_DIR
+    from analyser.pipeline import use_matchers
+
+    return use_matchers(spacy.load(MODEL_DIR), "span_ruler")
+
+
+def spans_of(nlp, texts):
+    from analyser.text_cleaning import clean
+
+    out = []
+    for doc in nlp.pipe([clean(t).text for t in texts], disable=["reasons"]):
+        out.append({k: [(s.start, s.end, s.label_, s.id_) for s in doc.spans[k]] for k in ("cues", "skills")})
+    return out
+
+
+def test_shipped_model_loads_with_fast_matchers(nlp):
+    factories = [nlp.get_pipe_meta(name).factory for name in nlp.pipe_names]
+    assert factories == ["analyser_segmenter", "analyser_span_matcher", "analyser_span_matcher", "analyser_reasons"]
+
+
+@pytest.mark.slow
+def test_span_matcher_gives_the_span_rulers_spans(nlp, reference_nlp):
+    texts = demo_texts(400) + EDGE_TEXTS
+    fast, full = spans_of(nlp, texts), spans_of(reference_nlp, texts)
+    assert sum(len(s["cues"]) + len(s["skills"]) for s in full) > 2000  # the comparison covers many matches
+    assert fast == full  # same spans, labels, ids and order
+
+
+def test_ambiguous_skill_opening_a_sentence_is_not_matched(blank_nlp):
+    doc = blank_nlp("Go ahead and apply. We need Go and R skills.\nR is a plus.")
+    assert [(s.text, s.id_) for s in doc.spans["skills"]] == [("Go", "Go"), ("R", "R")]
+
+
+def test_token_patterns_split_into_phrases_and_guarded_matchers(blank_nlp):
+    from analyser.components.span_matcher import literal_phrases, required_words
+
+    cues = blank_nlp.get_pipe("cues")
+    assert len(cues._guarded) < 40  # most token patterns became phrases
+    assert literal_phrases([{"LOWER": {"IN": ["more", "Most"]}}, {"LOWER": "x", "OP": "?"}]) == (
+        "LOWER",
+        [("more", "x"), ("more",)],
+        {},
+    )
+    assert literal_phrases([{"ORTH": "Go", "IS_SENT_START": False}]) == ("ORTH", [("Go",)], {0: False})
+    assert literal_phrases([{"LOWER": "a"}, {"OP": "{0,5}", "IS_PUNCT": False}]) is None
+    assert required_words([{"LOWER": "whose"}, {"OP": "*", "LOWER": "x"}, {"TEXT": {"IN": [",", "A"]}}]) == [
+        frozenset({"whose"}),
+        frozenset({",", "a"}),
+    ]
+
+
+def test_saved_pipeline_round_trips(blank_nlp, tmp_path):
+    import spacy
+
+    from analyser import components  # noqa: F401
+
+    blank_nlp.to_disk(tmp_path)
+    loaded = spacy.load(tmp_path)
+    assert loaded.get_pipe("skills").patterns == blank_nlp.get_pipe("skills").patterns
+    text = "Whose skills more closely match. We need Go, Python and SQL."
+    assert spans_of(loaded, [text]) == spans_of(blank_nlp, [text])
+
+
+def test_recycle_pipeline_loads_a_fresh_one_and_memory_stays_flat(nlp, monkeypatch):
+    from analyser import pipeline
+    from analyser.analysis import analyse_many
+    from analyser.config import MODEL_DIR
+
+    monkeypatch.setattr(pipeline, "_served", {})
+    loaded, sizes = [], []
+    for k in range(6):  # 30 texts with new words each time, a fresh pipeline every 60 texts
+        texts = [f"Dear Zq{k}x{i}, we chose someone with more Wq{k}y{i} experience." for i in range(30)]
+        list(analyse_many(texts))
+        loaded.append(pipeline.load_pipeline(MODEL_DIR))  # the one analyse_many used
+        sizes.append(len(loaded[-1].vocab.strings))
+        assert pipeline.recycle_pipeline(30, every=60) == (k % 2 == 1)
+    assert loaded[0] is loaded[1] and loaded[2] is loaded[3] and loaded[1] is not loaded[2] is not loaded[4]
+    assert "Zq0x0" not in loaded[2].vocab.strings and "Zq2x0" in loaded[2].vocab.strings
+    assert sizes[2] == sizes[4] and sizes[3] == sizes[5]  # each fresh pipeline holds only its own texts' words
+
+
+@pytest.mark.slow
+def test_fast_path_gives_the_full_paths_results(reference_nlp, monkeypatch):
+    from analyser import analysis
+
+    texts = demo_texts(300) + EDGE_TEXTS
+    fast = list(analysis.analyse_many(texts, highlights=False))
+    monkeypatch.setattr(analysis, "load_pipeline", lambda path: reference_nlp)
+    full = list(analysis.analyse_many(texts))
+    assert len(fast) == len(full) == len(texts)
+    n_reasons = n_highlights = 0
+    for a, b in zip(fast, full):
+        if isinstance(b, analysis.InputError):
+            assert str(a) == str(b)
+            continue
+        assert a.scores == b.scores  # exactly
+        assert a.reasons == b.reasons and a.signals == b.signals and a.stage == b.stage
+        assert dataclasses.replace(a, highlights=[]) == dataclasses.replace(b, highlights=[])
+        assert not a.highlights
+        n_reasons += len(b.reasons)
+        n_highlights += len(b.highlights)
+    assert n_reasons > 300 and n_highlights > 300

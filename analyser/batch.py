@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal, get_args
 
 import pandas as pd
 
@@ -37,6 +38,8 @@ PLACEHOLDERS_PATH = DATA_DIR / "placeholders.toml"
 # A column whose name says it holds the feedback is preferred over guessing from the cells (earlier = stronger).
 TEXT_COLUMN_WORDS = ("feedback", "comments", "comment", "text", "notes", "note", "reason", "remarks", "message", "body")
 SUFFIX = "_analysis"  # added to an analysis column whose name an input column already has
+Engine = Literal["local", "dask"]
+ENGINES: tuple[str, ...] = get_args(Engine)
 
 
 def output_columns() -> list[str]:
@@ -272,28 +275,53 @@ def run_batch(
     workers: int = 1,
     model: Path = MODEL_DIR,
     actions: Path | None = None,
-    chunk_rows: int = CHUNK_ROWS,
+    chunk_rows: int | None = None,
     max_chars: int = MAX_CHARS,
     progress: Callable[[int], None] | None = None,
     total_callback: Callable[[int | None], None] | None = None,
+    engine: Engine = "local",
+    scheduler: str | None = None,
 ) -> BatchSummary:
-    """Analyse every row of `input_path` into `output_path`. Raises TableError for an unusable file or column."""
+    """Analyse every row of `input_path` into `output_path`. Raises TableError for an unusable file or column.
+
+    engine "dask" runs the model on a Dask cluster (a LocalCluster of `workers` processes, or the one whose scheduler
+    is at `scheduler`) with the same rows, order and counts; Parquet output is then a folder of part files.
+    `chunk_rows` None reads CHUNK_ROWS rows at a time, more for a Dask cluster with many workers.
+    """
     input_path, output_path = Path(input_path), Path(output_path)
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; engines are: {', '.join(ENGINES)}")
     if not input_path.is_file():
         raise TableError(f"input file not found: {input_path}")
     if output_path.resolve() == input_path.resolve():
         raise TableError("the output would overwrite the input; choose another --output name")
+    if engine == "dask":
+        from . import dask_engine
+
+        dask_engine.require_dask()
+        dask_engine.check_output(output_path)
     summary = BatchSummary()
     started = time.perf_counter()
     full = output_path.suffix.lower() == ".jsonl"
     temp = output_path.with_name(f".{output_path.name}.partial-{os.getpid()}")
-    writer = TableWriter.for_output(output_path, temp)
+    if engine == "dask":
+        writer = dask_engine.writer_for(output_path, temp)
+    else:
+        writer = TableWriter.for_output(output_path, temp)
     if total_callback:
         total_callback(count_rows(input_path))
     cache: OrderedDict[str, dict] = OrderedDict()
     pool = None
     try:
-        chunks = read_table(input_path, chunk_rows)
+        if engine == "dask":
+            if scheduler:  # connected first: an unreachable scheduler fails at once, and its workers are counted
+                pool = dask_engine.DaskPool(
+                    workers=workers, scheduler=scheduler, model=model, actions=actions, max_chars=max_chars
+                )
+                workers = pool.workers
+            if chunk_rows is None:  # enough texts per chunk for two partitions per worker
+                chunk_rows = max(CHUNK_ROWS, 2 * SUB_BATCH * workers)
+        chunks = read_table(input_path, chunk_rows or CHUNK_ROWS)
         t0 = time.perf_counter()
         first = next(chunks, None)
         summary.timings["reading"] += time.perf_counter() - t0
@@ -306,7 +334,11 @@ def run_batch(
         summary.renamed = {k: v for k, v in names.items() if k != v}
         if id_column is not None and id_column not in map(str, first.columns):
             raise TableError(f"column '{id_column}' not found; columns are: {', '.join(map(str, first.columns))}")
-        if workers > 1:
+        if engine == "dask" and pool is None:
+            pool = dask_engine.DaskPool(
+                workers=workers, scheduler=None, model=model, actions=actions, max_chars=max_chars
+            )
+        elif workers > 1:
             import multiprocessing as mp
 
             pool = mp.get_context("spawn").Pool(
@@ -337,7 +369,10 @@ def run_batch(
             if progress:
                 progress(len(chunk))
         writer.close()
-        os.replace(temp, output_path)
+        if engine == "dask":
+            dask_engine.replace_output(temp, output_path)
+        else:
+            os.replace(temp, output_path)
     except BaseException as exc:
         writer.abort()
         if isinstance(exc, KeyboardInterrupt):

@@ -190,6 +190,23 @@ def batch_cli(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
     model: ModelOpt = MODEL_DIR,
     actions: ActionsOpt = ACTIONS_PATH,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine",
+            help="Where the model runs: local (processes of this machine) or dask (a Dask cluster; "
+            "pip install 'analyser[dask]'; Parquet output is then a folder of part files).",
+        ),
+    ] = "local",
+    scheduler: Annotated[
+        Optional[str],
+        typer.Option(
+            "--scheduler",
+            help="With --engine dask: the address of a running scheduler (tcp://host:8786) instead of a local "
+            "cluster of --workers processes.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Analyse every row of a feedback table into a new table: one output row per input row, in order."""
     import time
@@ -204,9 +221,22 @@ def batch_cli(
     )
 
     from .actions import CatalogueError, load_catalogue
-    from .batch import Interrupted, run_batch, summary_dict, summary_notes
+    from .batch import ENGINES, Interrupted, run_batch, summary_dict, summary_notes
     from .tables import TableError
 
+    if engine not in ENGINES:
+        raise typer.BadParameter(
+            f"'{engine}' is not an engine; engines are: {', '.join(ENGINES)}", param_hint="--engine"
+        )
+    if scheduler and engine != "dask":
+        raise typer.BadParameter("--scheduler needs --engine dask", param_hint="--scheduler")
+    if engine == "dask":
+        from .dask_engine import require_dask
+
+        try:
+            require_dask()
+        except TableError as exc:
+            raise fail(str(exc)) from None
     if not input.is_file():
         raise fail(f"input file not found: {input}")
     _require_folder(output)
@@ -215,7 +245,9 @@ def batch_cli(
     except CatalogueError as exc:
         raise fail(str(exc)) from None
     _require_model(model)
-    workers = _workers(workers)
+    if scheduler and workers is not None:
+        err.print("[bold yellow]warning:[/] --workers is ignored with --scheduler: the cluster has its own workers")
+    workers = 1 if scheduler else _workers(workers)
     _end_on_signals()
     show = not quiet and err.is_terminal
     progress = Progress(
@@ -248,6 +280,8 @@ def batch_cli(
                 actions=actions,
                 progress=advance,
                 total_callback=lambda total: progress.update(task, total=total),
+                engine=engine,
+                scheduler=scheduler,
             )
     except TableError as exc:
         raise fail(str(exc)) from None

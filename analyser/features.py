@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from spacy.attrs import IDX, SENT_START, SPACY
 from spacy.tokens import Doc, Span
 
 SCOPE_LABELS = ("praise", "negation")
@@ -113,23 +114,20 @@ class DocFeatures:
 def featurise(docs: list[Doc], embedder=None) -> list[DocFeatures]:
     """Features of many docs; the dense vectors of all their sentences and clauses are computed in one call.
 
-    `embedder` maps texts to vectors (analyser.embeddings.Embedder); without one the vectors are zeros.
+    `embedder` maps texts to vectors (analyser.embeddings.Embedder); without one the vectors are zeros. Each doc is read
+    once from spaCy's token arrays (no Token or Span objects): the features are exactly those of sentence_features
+    and clauses on the doc's sentences.
     """
     from .embeddings import DIM
 
     sparse, texts = [], []
     for doc in docs:
-        cues = doc.spans.get("cues", [])
-        skills = doc.spans.get("skills", [])
-        sents, parts_of = [], []
-        for sent in doc.sents:
-            sents.append(sentence_features(sent, spans_in(cues, sent), spans_in(skills, sent)))
-            parts = clauses(sent)
-            parts = parts if len(parts) > 1 else []
-            parts_of.append([sentence_features(c, spans_in(cues, c), spans_in(skills, c)) for c in parts])
-            texts.append(sent.text)
-            texts.extend(c.text for c in parts)
+        if not doc.has_annotation("SENT_START"):
+            sents, parts_of, doc_texts = _span_features(doc)  # doc.sents raises as it always did
+        else:
+            sents, parts_of, doc_texts = _DocTokens(doc).features()
         sparse.append((sents, parts_of))
+        texts.extend(doc_texts)
     vectors = embedder(texts) if embedder is not None else np.zeros((len(texts), DIM), dtype=np.float32)
     out, k = [], 0
     for sents, parts_of in sparse:
@@ -140,3 +138,124 @@ def featurise(docs: list[Doc], embedder=None) -> list[DocFeatures]:
             k += 1 + len(parts)
         out.append(DocFeatures(sents, parts_of, vectors[sent_rows].reshape(len(sents), DIM), clause_vecs))
     return out
+
+
+def _span_features(doc: Doc):
+    """featurise's reading of one doc through Span objects (the definition the array reading follows)."""
+    cues = doc.spans.get("cues", [])
+    skills = doc.spans.get("skills", [])
+    sents, parts_of, texts = [], [], []
+    for sent in doc.sents:
+        sents.append(sentence_features(sent, spans_in(cues, sent), spans_in(skills, sent)))
+        parts = clauses(sent)
+        parts = parts if len(parts) > 1 else []
+        parts_of.append([sentence_features(c, spans_in(cues, c), spans_in(skills, c)) for c in parts])
+        texts.append(sent.text)
+        texts.extend(c.text for c in parts)
+    return sents, parts_of, texts
+
+
+_BREAK_BEFORE = frozenset({",", ";", "-", "–", "—"})  # what precedes a contrast word that starts a clause
+_FIRST_COMMA = frozenset({",", ";"})
+
+
+class _DocTokens:
+    """One doc as plain lists from its token arrays, for sentence_features and clauses by token offsets."""
+
+    def __init__(self, doc: Doc):
+        from .components.words import doc_words  # here: the components package imports this module
+
+        words = doc_words(doc)
+        arr = doc.to_array([IDX, SPACY, SENT_START])
+        self.n = len(doc)
+        self.text = [w.text for w in words]
+        self.lower = [w.lower for w in words]
+        self.is_space = [w.is_space for w in words]
+        self.idx = arr[:, 0].tolist()
+        self.doc_text = "".join(w.text + " " if ws else w.text for w, ws in zip(words, arr[:, 1].tolist()))
+        self.sent_starts = [0, *(i for i in np.flatnonzero(arr[:, 2] == 1).tolist() if i > 0)]
+        # the word each token gives sentence_features (None: skipped), as _norm and its punctuation rule have it
+        self.word: list[str | None] = [
+            None
+            if w.is_space or (w.is_punct and w.text not in CLAUSE_BREAKS and w.text != "?")
+            else "<num>"
+            if w.like_num
+            else "<url>"
+            if w.like_url
+            else "<email>"
+            if w.like_email
+            else w.lower
+            for w in words
+        ]
+        self.cues = [(s.start, s.end, s.label_) for s in doc.spans.get("cues", [])]
+        self.skills = [(s.start, s.end) for s in doc.spans.get("skills", [])]
+
+    def span_text(self, start: int, end: int) -> str:
+        return self.doc_text[self.idx[start] : self.idx[end - 1] + len(self.text[end - 1])]
+
+    def features(self):
+        sents, parts_of, texts = [], [], []
+        bounds = [*self.sent_starts, self.n]
+        for start, end in zip(bounds, bounds[1:]):
+            sents.append(self.sentence_features(start, end))
+            parts = self.clauses(start, end)
+            parts = parts if len(parts) > 1 else []
+            parts_of.append([self.sentence_features(a, b) for a, b in parts])
+            texts.append(self.span_text(start, end))
+            texts.extend(self.span_text(a, b) for a, b in parts)
+        return sents, parts_of, texts
+
+    def clauses(self, start: int, end: int) -> list[tuple[int, int]]:
+        """clauses() of doc[start:end], as token offsets."""
+        cuts = set()
+        toks = [i for i in range(start, end) if not self.is_space[i]]
+        if toks and self.lower[toks[0]] in SUBORDINATORS:
+            comma = next((i for i in toks[1:] if self.text[i] in _FIRST_COMMA), None)
+            if comma is not None:
+                cuts.add(comma + 1)
+        for i in toks[1:]:
+            low = self.lower[i]
+            if low in CONJUNCTIONS or (low in CONTRASTS and self.text[i - 1] in _BREAK_BEFORE):
+                cuts.add(i)
+        bounds = [start, *sorted(c for c in cuts if start + 2 < c < end - 2), end]
+        return list(zip(bounds, bounds[1:]))
+
+    def sentence_features(self, start: int, end: int) -> list[str]:
+        """sentence_features() of doc[start:end] with the cue and skill spans inside it."""
+        cues = [c for c in self.cues if c[0] >= start and c[1] <= end]
+        skill_tokens = {i for s, e in self.skills if s >= start and e <= end for i in range(s, e)}
+        words = [
+            (i, "<skill>" if i in skill_tokens else self.word[i]) for i in range(start, end) if self.word[i] is not None
+        ]
+        clause_of, clause = {}, 0
+        for i, w in words:
+            if w in CLAUSE_BREAKS:
+                clause += 1
+            clause_of[i] = clause
+        scope: dict[int, set[str]] = {}
+        for c_start, c_end, label in cues:
+            if label in SCOPE_LABELS:
+                c = clause_of.get(c_start, clause_of.get(c_end - 1))
+                if c is not None:
+                    scope.setdefault(c, set()).add(label[0].upper())
+        tokens = [w for _, w in words if w not in CLAUSE_BREAKS]
+        feats = ["w:" + w for w in tokens]
+        feats.extend(f"b:{a}_{b}" for a, b in zip(tokens, tokens[1:]))
+        feats.extend("s:" + w[:STEM] for w in tokens if len(w) > STEM and w.isalpha())
+        if scope:
+            for i, w in words:
+                if w in CLAUSE_BREAKS:
+                    continue
+                for mark in scope.get(clause_of[i], ()):
+                    feats.append(f"{mark}:{w}")
+        for c_start, _, label in cues:
+            if label in SCOPE_LABELS or label.startswith(IGNORED_CUES):
+                continue
+            feats.append("c:" + label)
+            for mark in scope.get(clause_of.get(c_start, -1), ()):
+                feats.append(f"c{mark}:{label}")
+        if any(s >= start and e <= end for s, e in self.skills):
+            feats.append("has_skill")
+        n = len(tokens)
+        feats.append("len:" + ("1" if n <= 3 else "2" if n <= 8 else "3" if n <= 20 else "4"))
+        return feats

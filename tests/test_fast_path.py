@@ -132,3 +132,44 @@ def test_fast_path_gives_the_full_paths_results(reference_nlp, monkeypatch):
         n_reasons += len(b.reasons)
         n_highlights += len(b.highlights)
     assert n_reasons > 300 and n_highlights > 300
+
+
+def test_featurise_reads_the_token_arrays_as_the_span_functions_do(nlp):
+    from analyser.features import _DocTokens, _span_features
+    from analyser.text_cleaning import clean
+
+    texts = demo_texts(120) + [t for t in EDGE_TEXTS if t.strip()]
+    texts += ["While your SQL impressed us, we need more Python; however , whilst - although 3 http://a.b x@y.com"]
+    docs = list(nlp.pipe([clean(t).text for t in texts], disable=["reasons"]))
+    for doc in docs:
+        assert _DocTokens(doc).features() == _span_features(doc)  # features, clause features and texts
+
+
+def _token_segmenter_starts(doc) -> list[int]:
+    """Sentence starts by the segmenter's rules read through Token objects (its definition before it read arrays)."""
+    enders, bullets = frozenset(".!?:;"), frozenset("-*•–·")
+    out, last, prev, newlines = [0], None, None, 0
+    for tok in doc:
+        if tok.is_space:
+            newlines += tok.text.count("\n")
+        else:
+            if last is not None:
+                if last.text[-1] in enders and (last.is_punct or last.text in {"?", "!"}) and not prev.like_num:
+                    start = tok.is_title or tok.is_upper or tok.text[0] in bullets or newlines > 0 or not tok.is_alpha
+                else:
+                    start = newlines >= 2 or (newlines == 1 and (not tok.is_lower or tok.text[0] in bullets))
+                if start:
+                    out.append(tok.i)
+            last, newlines = tok, 0
+        prev = tok
+    return out
+
+
+def test_segmenter_reading_arrays_keeps_its_rules(blank_nlp):
+    from analyser.text_cleaning import clean
+
+    texts = demo_texts(300) + ["Hi.\n\n- one\n- two", "e.g. this. 3. Next", "Thanks!\nbye", "A  \n  b", "5.\nNext"]
+    segment = blank_nlp.get_pipe("analyser_segmenter")
+    for text in texts:
+        doc = segment(blank_nlp.make_doc(clean(text).text))
+        assert [t.i for t in doc if t.is_sent_start] == _token_segmenter_starts(doc)

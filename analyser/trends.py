@@ -13,7 +13,9 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+from pandas.api.types import infer_dtype
 
 from .privacy import WITHHELD, redact, secondary, suppress
 from .tables import TableError, read_table
@@ -31,6 +33,8 @@ FREQS = {"M": "M", "Q": "Q", "Y": "Y"}
 NOT_GIVEN = "(not given)"  # the group of rows whose cell is blank
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 ALPHA = 0.05
+_LONE_CR = re.compile("\r(?!\n)")
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
 MAX_QUOTES = 3
 
 
@@ -110,10 +114,15 @@ def is_analysed(columns) -> bool:
 def load_rows(path: Path, *, text_column: str | None = None, workers: int = 1, model=None) -> pd.DataFrame:
     """The analysed rows of a batch output, or of a raw feedback file analysed now (same options as batch)."""
     path = Path(path)
-    frames = list(read_table(path, chunk_rows=50_000))
-    if not frames:
-        raise TableError(f"{path.name} has no rows")
-    df = pd.concat(frames, ignore_index=True)
+    fast = _read_batch_jsonl(path) if path.suffix.lower() == ".jsonl" else None
+    if fast is not None:
+        return fast
+    df = _read_csv_fast(path) if path.suffix.lower() in (".csv", ".tsv") else None
+    if df is None:
+        frames = list(read_table(path, chunk_rows=50_000))
+        if not frames:
+            raise TableError(f"{path.name} has no rows")
+        df = pd.concat(frames, ignore_index=True)
     df.columns = [str(c) for c in df.columns]
     if df.empty:
         raise TableError(f"{path.name} has no rows, only a header")
@@ -124,11 +133,128 @@ def load_rows(path: Path, *, text_column: str | None = None, workers: int = 1, m
             out = Path(tmp) / "analysed.jsonl"
             kwargs = {"model": model} if model else {}
             run_batch(path, out, text_column=text_column, workers=workers, **kwargs)
-            df = pd.concat(read_table(out, chunk_rows=50_000), ignore_index=True)
+            return load_rows(out)
     df = _own_names(df)
     if "analysis" in df.columns:
         df = _flatten_jsonl(df)
     return df
+
+
+def _read_csv_fast(path: Path) -> pd.DataFrame | None:
+    """A UTF-8 CSV through pyarrow's reader (several times faster than pandas' on a batch output, quoted newlines
+    too), with the cells read_table gives: strings, blanks as ''. None, for read_table to read it (and say what is
+    wrong), when the file is anything else: another encoding, a header pandas would rename, a ragged row."""
+    import csv
+    import io
+
+    import pyarrow as pa
+    import pyarrow.csv as pv
+
+    from .tables import SNIFF_BYTES, detect_encoding, sniff_delimiter
+
+    try:
+        with open(path, "rb") as fh:
+            sample = fh.read(SNIFF_BYTES)
+    except OSError:
+        return None
+    if not sample.strip() or b"\x00" in sample or detect_encoding(sample) != "utf-8-sig":
+        return None
+    text = sample.decode("utf-8-sig", errors="replace")
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else sniff_delimiter(text)
+    try:
+        header = next(csv.reader(io.StringIO(text), delimiter=delimiter))
+    except (csv.Error, StopIteration):
+        return None
+    if not header or len(set(header)) < len(header) or any(not h.strip() for h in header) or _LONE_CR.search(text):
+        return None  # pandas renames repeated and blank names ('a.1', 'Unnamed: 3'); old Mac endings: read_table
+    try:
+        table = pv.read_csv(
+            path,
+            read_options=pv.ReadOptions(encoding="utf8", block_size=8 << 20),
+            parse_options=pv.ParseOptions(delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=True),
+            convert_options=pv.ConvertOptions(
+                column_types={h: pa.string() for h in header},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError, UnicodeError):
+        return None
+    if table.column_names != header:
+        return None
+    return table.to_pandas()
+
+
+def _read_batch_jsonl(path: Path) -> pd.DataFrame | None:
+    """A batch JSONL output with only what the report needs: the input fields, and of each row's analysis the fields
+    `_flatten_jsonl` keeps (not the scores, action steps or follow-up, which are most of the file). The same frame as
+    read_table then `_flatten_jsonl` (chunks of 50,000 rows typed the same way), or None when the file is not plainly
+    a batch output (a line that is not a JSON object, fields that differ between lines, suffixed names)."""
+    from .tables import _without_surrogates
+
+    tax = load_taxonomy()
+    keys = None
+    inputs: list[dict] = []
+    flat: list[dict] = []
+    try:
+        with open(path, encoding="utf-8-sig", errors="replace") as fh:
+            for line in fh:
+                if not line.strip():
+                    continue
+                value = json.loads(line)
+                if _ESCAPED_SURROGATE.search(line):  # the only way a lone surrogate gets into a value
+                    value, _ = _without_surrogates(value)
+                if not isinstance(value, dict):
+                    return None
+                if keys is None:
+                    keys = list(value)
+                    if (
+                        keys[-2:] != ["analysis", "error"]
+                        or list(_own_names(pd.DataFrame(columns=keys)).columns) != keys
+                    ):
+                        return None
+                elif list(value) != keys:
+                    return None
+                flat.append(_flat_analysis(value.pop("analysis"), tax))
+                inputs.append(value)
+    except (OSError, json.JSONDecodeError, KeyError, TypeError):
+        return None
+    if not inputs:
+        return None
+    chunks = []
+    for start in range(0, len(inputs), 50_000):
+        chunk = pd.DataFrame.from_records(inputs[start : start + 50_000]).astype(object)
+        chunks.append(chunk.where(chunk.notna(), None))
+    base = pd.concat(chunks, ignore_index=True)
+    base.columns = [str(c) for c in base.columns]
+    return _joined(base, pd.DataFrame(flat, index=base.index))
+
+
+def _flat_analysis(a, tax) -> dict:
+    """One row's analysis object as the batch CSV's columns, plus evidence and aspects."""
+    if not isinstance(a, dict):
+        return {
+            "reasons": "",
+            "stage_analysis": "",
+            "door_open": None,
+            "feedback_offered": None,
+            "feedback_declined": None,
+            "skills_mentioned": "",
+            "skills_gaps": "",
+            "actions": "",
+            "strength_aspects": "",
+            "evidence": "{}",
+        }
+    return {
+        "reasons": ";".join(r["reason"] for r in a["reasons"]),
+        "stage_analysis": a["stage"],
+        **{s: a["signals"][s] for s in tax.signals},
+        "skills_mentioned": ";".join(a["skills_mentioned"]),
+        "skills_gaps": ";".join(_gaps(a)),
+        "actions": ";".join(x["title"] for x in a["actions"]),
+        "strength_aspects": ";".join(s["aspect"] for s in a["strengths"]),
+        "evidence": json.dumps({r["reason"]: r["evidence"] for r in a["reasons"]}),
+    }
 
 
 # The analysis columns of batch outputs written before evidence, strength aspects and skill gaps were added.
@@ -164,38 +290,13 @@ def _own_names(df: pd.DataFrame) -> pd.DataFrame:
 def _flatten_jsonl(df: pd.DataFrame) -> pd.DataFrame:
     """Batch JSONL rows (input columns + an `analysis` object) as the batch CSV's columns, plus evidence and aspects."""
     tax = load_taxonomy()
-    rows = []
-    for a in df["analysis"]:
-        if not isinstance(a, dict):
-            rows.append(
-                {
-                    "reasons": "",
-                    "stage_analysis": "",
-                    "door_open": None,
-                    "feedback_offered": None,
-                    "feedback_declined": None,
-                    "skills_mentioned": "",
-                    "skills_gaps": "",
-                    "actions": "",
-                    "strength_aspects": "",
-                    "evidence": "{}",
-                }
-            )
-            continue
-        rows.append(
-            {
-                "reasons": ";".join(r["reason"] for r in a["reasons"]),
-                "stage_analysis": a["stage"],
-                **{s: a["signals"][s] for s in tax.signals},
-                "skills_mentioned": ";".join(a["skills_mentioned"]),
-                "skills_gaps": ";".join(_gaps(a)),
-                "actions": ";".join(x["title"] for x in a["actions"]),
-                "strength_aspects": ";".join(s["aspect"] for s in a["strengths"]),
-                "evidence": json.dumps({r["reason"]: r["evidence"] for r in a["reasons"]}),
-            }
-        )
-    flat = pd.DataFrame(rows, index=df.index)
-    base = df.drop(columns=["analysis"])
+    flat = pd.DataFrame([_flat_analysis(a, tax) for a in df["analysis"]], index=df.index)
+    return _joined(df.drop(columns=["analysis"]), flat)
+
+
+def _joined(base: pd.DataFrame, flat: pd.DataFrame) -> pd.DataFrame:
+    """The input columns, then the flattened analysis; an input column with an analysis column's name is `<name>_input`
+    (but the input's `stage`, the stage on record, keeps its name and the analysed one is `stage_analysis`)."""
     base = base.rename(columns={c: f"{c}_input" for c in flat.columns if c in base.columns and c != "stage_analysis"})
     out = pd.concat([base, flat], axis=1)
     if "stage" not in base.columns:
@@ -255,12 +356,49 @@ def write_tables(t: Trends, folder: Path) -> list[Path]:
 
 
 # -- aggregation -----------------------------------------------------------------------------------------------------
-def _labels(series: pd.Series) -> pd.Series:
+# The rows are turned into arrays once (a one-hot reason table, integer codes for people, periods and groups); every
+# table is then counts over boolean masks. A per-cell function (a label, a split, a flag) runs once per distinct cell:
+# batch outputs repeat few values in those columns.
+def _distinct(series: pd.Series) -> tuple[np.ndarray, list]:
+    """Codes for the rows and the distinct cells they point at; code -1 (the last item) is a missing cell."""
+    if isinstance(series.dtype, pd.StringDtype) or infer_dtype(series, skipna=True) in ("string", "empty"):
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        return codes, [*uniques, None]
+    # mixed JSON types: 1, 1.0 and True are different cells here (pd.factorize would merge them)
+    seen: dict = {}
+    cells: list = []
+    codes = np.empty(len(series), dtype=np.intp)
+    for i, v in enumerate(series.tolist()):
+        try:
+            key = (type(v), v)
+            code = seen.get(key)
+            if code is None:
+                code = seen[key] = len(cells)
+                cells.append(v)
+        except TypeError:  # a JSON list or object: unhashable, its own cell
+            code = len(cells)
+            cells.append(v)
+        codes[i] = code
+    return codes, [*cells, None]
+
+
+def _per_cell(series: pd.Series, fn, dtype=object) -> np.ndarray:
+    """fn of each row's cell, computed once per distinct cell (fn gives one answer for None and NaN)."""
+    codes, cells = _distinct(series)
+    values = np.empty(len(cells), dtype=dtype)
+    for i, cell in enumerate(cells):
+        values[i] = fn(cell)
+    return values[codes]
+
+
+def _label(v) -> str:
+    text = "" if v is None or (isinstance(v, float) and v != v) else _CONTROL.sub("", str(v)).strip()
+    return text or NOT_GIVEN
+
+
+def _labels(series: pd.Series) -> np.ndarray:
     """Group names as shown: control characters dropped, blank cells one group, '(not given)'."""
-    text = series.map(
-        lambda v: "" if v is None or (isinstance(v, float) and v != v) else _CONTROL.sub("", str(v)).strip()
-    )
-    return text.mask(text == "", NOT_GIVEN)
+    return _per_cell(series, _label)
 
 
 def _split(cell) -> list[str]:
@@ -275,49 +413,80 @@ def _truthy(v) -> bool:
     )
 
 
-def _group_size(df: pd.DataFrame, student: str | None) -> int:
-    return int(df[student].nunique()) if student else len(df)
+class _Rows:
+    """The analysed rows as arrays: which reasons each row has (one-hot), and who is behind it.
 
+    `who` codes the people a cell is about (distinct student ids, or the rows themselves without an id column);
+    `ids` codes the ids as counted for a group's size (a missing id is nobody: -1).
+    """
 
-def _people(df: pd.DataFrame, student: str | None) -> frozenset:
-    """Who is behind some rows: their distinct student ids, or the rows themselves when there is no id column."""
-    return frozenset(df[student].astype(str)) if student else frozenset(df.index)
+    def __init__(self, ok: pd.DataFrame, reasons: list[str], none_reason: str, student: str | None):
+        codes, cells = _distinct(ok["reasons"])
+        sets = [set(_split(c)) for c in cells]
+        self.reasons = reasons
+        table = np.array([[r in s for r in reasons] for s in sets], dtype=bool).reshape(len(sets), -1)
+        self.has = {r: np.ascontiguousarray(table[codes, j]) for j, r in enumerate(reasons)}
+        self.no_reason = np.array([s == {none_reason} for s in sets], dtype=bool)[codes]
+        self.n = len(ok)
+        self.all = np.ones(self.n, dtype=bool)
+        self.student = student
+        if student:
+            self.who = pd.factorize(ok[student].astype(str), use_na_sentinel=False)[0]
+            self.ids = pd.factorize(ok[student], use_na_sentinel=True)[0]
+            self.present = self.ids >= 0
+        else:
+            self.who = pd.factorize(ok.index, use_na_sentinel=False)[0]
+            self.ids = self.who
+            self.present = self.all
 
+    def people(self, mask: np.ndarray) -> frozenset:
+        """Who is behind the rows of `mask`: distinct student ids, or the rows themselves when there is no id column."""
+        return frozenset(self.who[mask].tolist())
 
-def _having(df: pd.DataFrame, reason: str) -> pd.DataFrame:
-    return df[df["_reasons"].map(lambda rs: reason in rs)]
+    def size(self, mask: np.ndarray) -> int:
+        """The size of a group: its distinct (present) student ids, or its rows."""
+        if not self.student:
+            return int(mask.sum())
+        return int(np.count_nonzero(np.bincount(self.ids[mask & self.present], minlength=1)))
+
+    def having(self, mask: np.ndarray, reason: str) -> np.ndarray:
+        return mask & self.has[reason]
+
+    def groups(self, labels: np.ndarray) -> list[tuple[str, np.ndarray]]:
+        """(label, mask) for each group of a column, in label order, as `groupby(sort=True)` gives them."""
+        codes, names = pd.factorize(labels)
+        return [(name, codes == i) for i, name in sorted(enumerate(names), key=lambda p: p[1])]
 
 
 def _mark(people: frozenset, min_group: int) -> str:
     return f"<{min_group}" if len(people) < min_group else WITHHELD
 
 
-def _partition(
-    parts: list[tuple[str, pd.DataFrame]], key: str, reasons: list[str], student: str | None, min_group: int
-) -> pd.DataFrame:
+def _partition(rows: _Rows, parts: list[tuple[str, np.ndarray]], key: str, min_group: int) -> pd.DataFrame:
     """One row per group of a partition (every row is in one group): rows, students and, per reason, count, share and
     Wilson interval. A group or a count of fewer than `min_group` students is withheld with its share, and so are as
     many other cells as it takes that no total minus the shown cells gives one back (secondary suppression)."""
-    frames = [part for _, part in parts]
-    people = [_people(part, student) for part in frames]
+    masks = [mask for _, mask in parts]
+    people = [rows.people(m) for m in masks]
+    sizes = [int(m.sum()) for m in masks]
     hidden_groups = secondary(people, {i for i, p in enumerate(people) if len(p) < min_group}, min_group)
-    rows = []
-    for i, (label, part) in enumerate(parts):
+    table = []
+    for i, (label, _) in enumerate(parts):
         shown = i not in hidden_groups
-        rows.append(
+        table.append(
             {
                 key: str(label),
-                "rows": len(part) if shown else _mark(people[i], min_group),
+                "rows": sizes[i] if shown else _mark(people[i], min_group),
                 "students": len(people[i]) if shown else _mark(people[i], min_group),
             }
         )
-    for r in reasons:
-        having = [_having(part, r) for part in frames]
-        cells = [_people(h, student) for h in having]
+    for r in rows.reasons:
+        having = [rows.having(m, r) for m in masks]
+        cells = [rows.people(h) for h in having]
         small = {i for i, c in enumerate(cells) if 0 < len(c) < min_group} | hidden_groups
         hidden = secondary(cells, small, min_group)
-        for i, row in enumerate(rows):
-            k, n = len(having[i]), len(frames[i])
+        for i, row in enumerate(table):
+            k, n = int(having[i].sum()), sizes[i]
             if i in hidden or not n:
                 row.update({f"{r}_count": _mark(cells[i], min_group) if i in hidden else k})
                 row.update({f"{r}_share": None, f"{r}_ci_low": None, f"{r}_ci_high": None})
@@ -325,7 +494,17 @@ def _partition(
             lo, hi = wilson(k, n)
             row.update({f"{r}_count": k, f"{r}_share": round(k / n, 4)})
             row.update({f"{r}_ci_low": round(lo, 4), f"{r}_ci_high": round(hi, 4)})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(table)
+
+
+def _dates(column: pd.Series, freq: str) -> tuple[pd.Series, np.ndarray]:
+    """The cells as dates (NaT when unreadable) and their periods; each distinct cell is parsed once (format 'mixed'
+    reads every cell on its own, so that is the same as parsing them all)."""
+    codes, cells = _distinct(column)
+    parsed = pd.to_datetime(pd.Series(cells[:-1], dtype=object), errors="coerce", dayfirst=False, format="mixed")
+    parsed = pd.concat([parsed, pd.Series([pd.NaT], dtype=parsed.dtype)], ignore_index=True)
+    periods = parsed.dt.to_period(FREQS[freq]).astype(str).to_numpy(dtype=object)
+    return parsed.iloc[codes].reset_index(drop=True), periods[codes]
 
 
 def aggregate(
@@ -347,41 +526,40 @@ def aggregate(
     reasons = list(tax.reason_names)
     total = len(df)
     errors = df["error"].fillna("").astype(str) if "error" in df.columns else pd.Series([""] * total)
-    ok = df[errors.str.len() == 0].copy()
-    ok["_reasons"] = ok["reasons"].map(lambda c: set(_split(c)))
-    excluded = errors[errors.str.len() > 0].value_counts().to_dict()
+    failed = (errors.str.len() > 0).to_numpy()
+    ok = df[~failed]
+    excluded = errors[failed].value_counts().to_dict()
     if ok.empty:
         reasons_why = ", ".join(f"{why}: {n:,}" for why, n in list(excluded.items())[:3])
         raise TableError(f"none of the {total:,} rows could be analysed ({reasons_why}); there is nothing to report")
+    rows = _Rows(ok, reasons, tax.none_reason, student)
 
-    dates = None
+    dates = periods = None
     if "date" in roles:
-        dates = pd.to_datetime(ok[roles["date"]], errors="coerce", dayfirst=False, format="mixed")
+        dates, periods = _dates(ok[roles["date"]], freq)
         bad_dates = int(dates.isna().sum())
-        ok["_period"] = dates.dt.to_period(FREQS[freq]).astype(str)
     else:
         bad_dates = 0
 
-    overall = pd.DataFrame([{"reason": r, **_reason_row(ok, r, student, min_group)} for r in reasons])
+    overall = pd.DataFrame([{"reason": r, **_reason_row(rows, r, min_group)} for r in reasons])
     segment_columns = by or [roles[k] for k in ("sector", "stage", "employer", "cohort") if k in roles]
+    labels = {col: _labels(ok[col]) for col in dict.fromkeys([*segment_columns, roles.get("employer")]) if col}
     over_time, changes = (
-        _over_time(ok, reasons, student, min_group, segment_columns)
+        _over_time(rows, periods, min_group, {col: labels[col] for col in segment_columns})
         if dates is not None
         else (pd.DataFrame(), pd.DataFrame())
     )
-    segments = {}
-    for col in segment_columns:
-        segments[col] = _partition(list(ok.groupby(_labels(ok[col]), sort=True)), col, reasons, student, min_group)
+    segments = {col: _partition(rows, rows.groups(labels[col]), col, min_group) for col in segment_columns}
     # skills named as gaps only: praised skills and words from the role title are not what holds students back
     skills_from = "skills_gaps" if "skills_gaps" in ok else "skills_mentioned"
-    who = ok[student].astype(str) if student else None
-    skills = _counts(ok[skills_from] if skills_from in ok else pd.Series(dtype=str), "skill", min_group, who=who)
-    actions = _counts(ok["actions"] if "actions" in ok else pd.Series(dtype=str), "action", min_group, who=who)
+    skills = _counts(rows, ok[skills_from] if skills_from in ok else None, "skill", min_group)
+    actions = _counts(rows, ok["actions"] if "actions" in ok else None, "action", min_group)
+    door = _per_cell(ok["door_open"], _truthy, bool) if "door_open" in ok else None
     if "strength_aspects" in ok.columns:
-        strengths = _counts(ok["strength_aspects"], "aspect", min_group, who=who)
+        strengths = _counts(rows, ok["strength_aspects"], "aspect", min_group)
     else:
         praised = pd.to_numeric(ok.get("strengths", pd.Series(dtype=float)), errors="coerce").fillna(0).gt(0)
-        praised_people = len(_people(ok[praised], student)) if len(praised) else 0
+        praised_people = len(rows.people(praised.to_numpy())) if len(praised) else 0
         strengths = pd.DataFrame(
             [
                 {
@@ -390,23 +568,23 @@ def aggregate(
                 }
             ]
         )
-    employers = _employers(ok, roles.get("employer"), student, min_group)
+    employers = _employers(rows, labels.get(roles.get("employer")), door, min_group)
     quotes = _quotes(ok, reasons) if "evidence" in ok.columns else {}
-    size = _group_size(ok, student)
+    size = rows.size(rows.all)
     # shares of a group this small are withheld, in the headline too; and a share of fewer students than that
-    no_reason_people = len(_people(ok[ok["_reasons"].map(lambda s: s == {tax.none_reason})], student))
-    door_people = len(_people(ok[ok["door_open"].map(_truthy)], student)) if "door_open" in ok else 0
+    no_reason_people = len(rows.people(rows.no_reason))
+    door_people = len(rows.people(door)) if door is not None else 0
     shown = size >= min_group
     headline = {
         "rows": total,
         "analysed": len(ok),
         "excluded": total - len(ok),
         "students": suppress(size, min_group) if student else "",
-        "no_reason_share": round(float(ok["_reasons"].map(lambda s: s == {tax.none_reason}).mean()), 4)
+        "no_reason_share": round(int(rows.no_reason.sum()) / rows.n, 4)
         if shown and not 0 < no_reason_people < min_group
         else None,
-        "door_open_share": round(float(ok["door_open"].map(_truthy).mean()), 4)
-        if shown and "door_open" in ok and not 0 < door_people < min_group
+        "door_open_share": round(int(door.sum()) / rows.n, 4)
+        if shown and door is not None and not 0 < door_people < min_group
         else None,
         "date_from": str(dates.min().date()) if dates is not None and dates.notna().any() else "",
         "date_to": str(dates.max().date()) if dates is not None and dates.notna().any() else "",
@@ -441,11 +619,11 @@ def aggregate(
     )
 
 
-def _reason_row(ok: pd.DataFrame, reason: str, student, min_group: int) -> dict:
-    n = len(ok)
-    part = ok[ok["_reasons"].map(lambda rs: reason in rs)]
-    k = len(part)
-    size = _group_size(part, student)
+def _reason_row(rows: _Rows, reason: str, min_group: int) -> dict:
+    n = rows.n
+    part = rows.having(rows.all, reason)
+    k = int(part.sum())
+    size = rows.size(part)
     lo, hi = wilson(k, n)
     small = 0 < size < min_group  # none at all names nobody: 0 is shown
     return {
@@ -456,52 +634,59 @@ def _reason_row(ok: pd.DataFrame, reason: str, student, min_group: int) -> dict:
     }
 
 
-def _compare(ok, group: str, a: str, b: str, reasons, student, min_group, withheld=frozenset()) -> list[dict]:
-    """Tests of each reason's share between periods a and b within one group (none when either is too small).
+def _compare(rows: _Rows, within: np.ndarray, group: str, pa, pb, a: str, b: str, min_group, withheld=frozenset()):
+    """Tests of each reason's share between periods a and b (rows `pa`, `pb`) within one group (none when either is
+    too small).
 
     A reason is not tested when either period's count is below the minimum group size or `withheld` (period, reason)
     in the table over time: its shares (and p-value) would give the count back."""
-    pa, pb = ok[ok["_period"] == a], ok[ok["_period"] == b]
-    if _group_size(pa, student) < min_group or _group_size(pb, student) < min_group:
+    pa, pb = pa & within, pb & within
+    if rows.size(pa) < min_group or rows.size(pb) < min_group:
         return []
+    na, nb = int(pa.sum()), int(pb.sum())
     tests = []
-    for r in reasons:
-        ha, hb = _having(pa, r), _having(pb, r)
+    for r in rows.reasons:
+        ha, hb = rows.having(pa, r), rows.having(pb, r)
         if (a, r) in withheld or (b, r) in withheld:
             continue
-        if 0 < len(_people(ha, student)) < min_group or 0 < len(_people(hb, student)) < min_group:
+        if 0 < len(rows.people(ha)) < min_group or 0 < len(rows.people(hb)) < min_group:
             continue
-        ka, kb = len(ha), len(hb)
+        ka, kb = int(ha.sum()), int(hb.sum())
         tests.append(
             {
                 "group": group,
                 "reason": r,
                 "from": a,
                 "to": b,
-                "share_from": round(ka / len(pa), 4),
-                "share_to": round(kb / len(pb), 4),
-                "p_value": two_proportion_p(ka, len(pa), kb, len(pb)),
+                "share_from": round(ka / na, 4),
+                "share_to": round(kb / nb, 4),
+                "p_value": two_proportion_p(ka, na, kb, nb),
             }
         )
     return tests
 
 
-def _over_time(ok, reasons, student, min_group, segment_columns=()):
+def _over_time(rows: _Rows, periods: np.ndarray, min_group, segments: dict[str, np.ndarray]):
     """Shares per period; tests between consecutive periods, and first against last period overall and within each
     segment group (a slow drift shows there), all Holm-corrected together."""
     tests = []
-    periods = sorted(p for p in ok["_period"].dropna().unique() if p != "NaT")
-    table = _partition([(p, ok[ok["_period"] == p]) for p in periods], "period", reasons, student, min_group)
+    names = sorted(p for p in set(periods.tolist()) if isinstance(p, str) and p != "NaT")
+    masks = {p: periods == p for p in names}
+    table = _partition(rows, [(p, masks[p]) for p in names], "period", min_group)
     withheld = {
-        (row["period"], r) for row in table.to_dict("records") for r in reasons if isinstance(row[f"{r}_count"], str)
+        (row["period"], r)
+        for row in table.to_dict("records")
+        for r in rows.reasons
+        if isinstance(row[f"{r}_count"], str)
     }
-    for a, b in zip(periods, periods[1:]):
-        tests += _compare(ok, "all", a, b, reasons, student, min_group, withheld)
-    if len(periods) > 2:
-        tests += _compare(ok, "all", periods[0], periods[-1], reasons, student, min_group, withheld)
-        for col in segment_columns:
-            for g, part in ok.groupby(_labels(ok[col])):
-                tests += _compare(part, f"{col}: {g}", periods[0], periods[-1], reasons, student, min_group)
+    for a, b in zip(names, names[1:]):
+        tests += _compare(rows, rows.all, "all", masks[a], masks[b], a, b, min_group, withheld)
+    if len(names) > 2:
+        first, last = names[0], names[-1]
+        tests += _compare(rows, rows.all, "all", masks[first], masks[last], first, last, min_group, withheld)
+        for col, labels in segments.items():
+            for g, within in rows.groups(labels):
+                tests += _compare(rows, within, f"{col}: {g}", masks[first], masks[last], first, last, min_group)
     changes = pd.DataFrame(tests)
     if len(changes):
         changes["p_adjusted"] = holm(changes["p_value"].tolist())
@@ -510,49 +695,65 @@ def _over_time(ok, reasons, student, min_group, segment_columns=()):
     return table, changes
 
 
-def _counts(series: pd.Series, name: str, min_group: int, top: int = 20, who: pd.Series | None = None) -> pd.DataFrame:
-    """The most frequent items of ;-joined cells, each counted in rows; '<N' when fewer than N students (`who`) have it."""
-    who = who if who is not None else pd.Series(series.index, index=series.index)
-    pairs = pd.DataFrame({"item": series.map(_split), "who": who}).explode("item").dropna(subset=["item"])
-    if pairs.empty:
+def _counts(rows: _Rows, series: pd.Series | None, name: str, min_group: int, top: int = 20) -> pd.DataFrame:
+    """The most frequent items of ;-joined cells, each counted in rows; '<N' when fewer than N students have it."""
+    if series is None:
         return pd.DataFrame(columns=[name, "count"])
-    counts = pairs.groupby("item").agg(n=("who", "size"), people=("who", "nunique")).reset_index()
-    counts = counts.sort_values(["n", "item"], ascending=[False, True]).head(top)
-    rows = [
-        {name: item, "count": int(n) if people >= min_group else f"<{min_group}"}
-        for item, n, people in counts.itertuples(index=False)
-    ]
-    return pd.DataFrame(rows, columns=[name, "count"])
+    codes, cells = _distinct(series)
+    vocab: dict[str, int] = {}
+    items_of = [[vocab.setdefault(x, len(vocab)) for x in _split(c)] for c in cells]
+    lengths = np.array([len(x) for x in items_of], dtype=np.intp)
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.intp)
+    flat = np.array([i for x in items_of for i in x], dtype=np.intp)
+    per_row = lengths[codes]
+    if not per_row.sum():
+        return pd.DataFrame(columns=[name, "count"])
+    # every (row, item) pair: the row's cell's items, in order
+    row_of = np.repeat(np.arange(len(codes)), per_row)
+    offset = np.arange(len(row_of)) - np.repeat(np.cumsum(per_row) - per_row, per_row)
+    item = flat[starts[codes][row_of] + offset]
+    n = np.bincount(item, minlength=len(vocab))
+    # students per item: the distinct (item, student) pairs, found by sorting (a missing id is nobody)
+    ids = rows.ids[row_of]
+    present = ids >= 0
+    width = int(ids.max(initial=0)) + 1
+    pairs = np.sort(item[present].astype(np.int64) * width + ids[present])
+    pairs = pairs[np.concatenate([[True], pairs[1:] != pairs[:-1]])] if len(pairs) else pairs
+    people = np.bincount(pairs // width, minlength=len(vocab))
+    names = list(vocab)
+    order = sorted(range(len(names)), key=lambda i: (-n[i], names[i]))[:top]
+    table = [{name: names[i], "count": int(n[i]) if people[i] >= min_group else f"<{min_group}"} for i in order]
+    return pd.DataFrame(table, columns=[name, "count"])
 
 
-def _employers(ok, column, student, min_group):
-    if not column:
+def _employers(rows: _Rows, labels: np.ndarray | None, door: np.ndarray | None, min_group: int):
+    if labels is None:
         return pd.DataFrame()
-    tax = load_taxonomy()
-    parts = list(ok.groupby(_labels(ok[column])))
-    people = [_people(part, student) for _, part in parts]
+    parts = rows.groups(labels)
+    people = [rows.people(m) for _, m in parts]
     hidden = secondary(people, {i for i, p in enumerate(people) if len(p) < min_group}, min_group)
     # a share times the group size is a count: each share column is protected like a column of counts
-    flags = {"no_reason_share": lambda part: part["_reasons"].map(lambda s: s == {tax.none_reason})}
-    if "door_open" in ok:
-        flags["door_open_share"] = lambda part: part["door_open"].map(_truthy)
+    flags = {"no_reason_share": rows.no_reason}
+    if door is not None:
+        flags["door_open_share"] = door
     withheld = {}
     for col, flag in flags.items():
-        cells = [_people(part[flag(part)], student) for _, part in parts]
+        cells = [rows.people(m & flag) for _, m in parts]
         small = {i for i, c in enumerate(cells) if 0 < len(c) < min_group}
         withheld[col] = secondary(cells, small | hidden, min_group)
-    rows = []
-    for i, (name, part) in enumerate(parts):
-        row = {"employer": name, "students" if student else "rows": len(people[i])}
+    count = "students" if rows.student else "rows"
+    table = []
+    for i, (name, mask) in enumerate(parts):
+        row = {"employer": name, count: len(people[i])}
         if i in hidden:
-            row["students" if student else "rows"] = _mark(people[i], min_group)
+            row[count] = _mark(people[i], min_group)
         for col in ("no_reason_share", "door_open_share"):
             if col not in flags or i in withheld[col]:
                 row[col] = None
             else:
-                row[col] = round(float(flags[col](part).mean()), 4)
-        rows.append(row)
-    df = pd.DataFrame(rows)
+                row[col] = round(int((flags[col] & mask).sum()) / int(mask.sum()), 4)
+        table.append(row)
+    df = pd.DataFrame(table)
     if len(df):
         df = df.sort_values(["no_reason_share", "employer"], ascending=[False, True], na_position="last").reset_index(
             drop=True
@@ -560,16 +761,36 @@ def _employers(ok, column, student, min_group):
     return df
 
 
-def _quotes(ok, reasons) -> dict[str, list[str]]:
-    """A few short, redacted evidence sentences per reason."""
-    found: dict[str, list[str]] = {}
-    for cell in ok["evidence"]:
+def _evidence(cells: list) -> list:
+    """The JSON objects of the evidence cells (a cell that is not one is skipped), parsed as one array when it can be:
+    a call per cell costs more than the parsing."""
+    texts = [c for c in cells if isinstance(c, str)]
+    try:
+        values = json.loads("[" + ",".join(texts) + "]")
+        if len(values) == len(texts):
+            return [v for v in values if isinstance(v, dict)]
+    except (json.JSONDecodeError, RecursionError):
+        pass
+    values = []
+    for cell in texts:
         try:
-            ev = json.loads(cell) if isinstance(cell, str) else {}
+            values.append(json.loads(cell))
         except json.JSONDecodeError:
             continue
+    return [v for v in values if isinstance(v, dict)]
+
+
+def _quotes(ok, reasons) -> dict[str, list[str]]:
+    """A few short, redacted evidence sentences per reason (the shortest; of equal lengths, alphabetically)."""
+    found: dict[str, set[str]] = {}
+    for ev in _evidence(_distinct(ok["evidence"])[1]):
         for reason, sentences in ev.items():
-            found.setdefault(reason, []).extend(s for s in sentences if 45 <= len(s) <= 220)
+            if isinstance(sentences, list):
+                found.setdefault(reason, set()).update(
+                    s for s in sentences if isinstance(s, str) and 45 <= len(s) <= 220
+                )
     return {
-        r: [redact(s) for s in sorted(set(found.get(r, [])), key=len)[:MAX_QUOTES]] for r in reasons if found.get(r)
+        r: [redact(s) for s in sorted(found[r], key=lambda s: (len(s), s))[:MAX_QUOTES]]
+        for r in reasons
+        if found.get(r)
     }

@@ -3,6 +3,7 @@
 import json
 import re
 import shutil
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -11,7 +12,7 @@ from typer.testing import CliRunner
 from analyser.cli import app
 from analyser.privacy import redact
 from analyser.tables import TableError
-from analyser.trends import aggregate, holm, two_proportion_p, wilson
+from analyser.trends import aggregate, holm, load_rows, two_proportion_p, wilson
 from analyser.trends_report import render
 
 runner = CliRunner()
@@ -278,3 +279,162 @@ def test_report_details_p_values_axes_scales_blank_groups_and_skill_gaps():
     svg = chart_over_time(aggregate(low, min_group=5))  # the highest share is 75%
     ticks = [float(x) for x in re.findall(r">(\d\.\d)</text>", svg)]
     assert max(ticks) == 0.8  # the axis stops just above the data, not at 1
+
+
+# -- issue 13 (trends at scale): arrays and group-bys give the numbers the per-row code gave; fast readers, same rows -
+EXPECTED = Path(__file__).parent / "data" / "trends_expected.json"
+
+
+def demo_like_rows(n: int = 2400, seed: int = 13) -> pd.DataFrame:
+    """Rows shaped like the demo's batch output (400 students, 18 months, sectors, employers, a blank employer, a
+    one-student employer, drift in Technology skills), with analysis columns drawn from a seeded generator."""
+    import random
+
+    from analyser.taxonomy import load_taxonomy
+
+    tax = load_taxonomy()
+    reasons = [r for r in tax.reason_names if r != tax.none_reason]
+    rng = random.Random(seed)
+    sectors = {
+        "Technology": ["Northwind Software", "Bluefin Analytics", "Kestrel Cloud", "Orbit Labs"],
+        "Finance": ["Harbour Bank", "Meridian Capital", "Ledgerline"],
+        "Healthcare": ["St Aidan's NHS Trust", "Willow Care Group"],
+        "Retail": ["Marlow & Finch", "Urban Threads", ""],
+    }
+    months = [f"{y}-{m:02d}" for y in (2025, 2026) for m in range(1, 13)][:18]
+    skills = ["SQL", "Python", "Excel", "Power BI", "Kubernetes", "Tableau", "Java"]
+    aspects = list(tax.strength_aspects)
+    students = [f"S{i:04d}" for i in range(400)]
+    rows = []
+    for i in range(n):
+        sector = rng.choice(list(sectors))
+        employer = rng.choice(sectors[sector])
+        month = months[min(len(months) - 1, int(i / n * len(months)))]
+        drift = months.index(month) / len(months)
+        chosen = [
+            r
+            for r in reasons
+            if rng.random() < (0.25 + 0.3 * drift if r == "skills" and sector == "Technology" else 0.18)
+        ]
+        if employer == "Kestrel Cloud" and rng.random() < 0.9:
+            chosen = []
+        gaps = rng.sample(skills, rng.randint(0, 2)) if "skills" in chosen else []
+        evidence = {
+            r: [
+                f"The {r} point in this rejection was stated in a sentence of some length number {rng.randint(1, 60)}."
+                + " More words." * rng.randint(0, 12)
+            ]
+            for r in chosen
+        }
+        rows.append(
+            {
+                "student_id": "S9999" if employer == "Ledgerline" and rng.random() < 0.97 else rng.choice(students),
+                "date": "not a date" if i % 397 == 5 else f"{month}-{rng.randint(1, 28):02d}",
+                "employer": employer,
+                "sector": sector,
+                "stage": rng.choice(["application", "assessment", "interview", "final"]),
+                "cohort": rng.choice(
+                    ["BSc Computer Science", "BA Economics", "BSc Nursing", "MSc Data Science", "BA History"]
+                ),
+                "reasons": ";".join(chosen) or tax.none_reason,
+                "score_unspecified": "0.1",
+                "evidence": json.dumps(evidence),
+                "strengths": str(rng.randint(0, 2)),
+                "strength_aspects": ";".join(rng.sample(aspects, rng.randint(0, 2))),
+                "door_open": str(rng.random() < 0.3),
+                "feedback_offered": str(rng.random() < 0.2),
+                "feedback_declined": "False",
+                "skills_mentioned": ";".join(gaps + rng.sample(skills, rng.randint(0, 1))),
+                "skills_gaps": ";".join(gaps),
+                "actions": ";".join(f"Action for {r}" for r in chosen[:3]),
+                "error": "empty cell" if i % 211 == 7 else "",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+CASES = {
+    "default": ({}, None),
+    "employer_cohort_quarters_min20": ({"by": ["employer", "cohort"], "freq": "Q", "min_group": 20}, None),
+    "rows_not_students_by_sector_min10": ({"by": ["sector"], "min_group": 10}, "student_id"),
+}
+
+
+def test_every_table_is_what_the_per_row_aggregation_gave():
+    # trends_expected.json holds the tables of the per-row code this replaced (one lambda per row per group x
+    # reason), on these rows, for three settings: counts, shares, intervals, suppressed and withheld cells, tests
+    rows = demo_like_rows()
+    expected = json.loads(EXPECTED.read_text())
+    for name, (options, drop) in CASES.items():
+        t = aggregate(rows.drop(columns=[drop]) if drop else rows, **options)
+        tables = {
+            k: json.loads(v.to_json(orient="split", index=False, double_precision=15)) for k, v in t.tables().items()
+        }
+        assert tables == expected[name]["tables"], name
+        assert json.loads(json.dumps(t.methods)) == expected[name]["methods"]
+        # quotes are the shortest sentences; among equal lengths the order is now alphabetical, not a set's order
+        assert {r: [len(q) for q in qs] for r, qs in t.quotes.items()} == expected[name]["quote_lengths"]
+
+
+def _read_as_before(path: Path) -> pd.DataFrame:
+    """How load_rows read an analysed file before: every chunk through read_table, then the JSONL analysis flattened."""
+    from analyser.tables import read_table
+    from analyser.trends import _flatten_jsonl, _own_names
+
+    df = pd.concat(read_table(path, chunk_rows=50_000), ignore_index=True)
+    df.columns = [str(c) for c in df.columns]
+    df = _own_names(df)
+    return _flatten_jsonl(df) if "analysis" in df.columns else df
+
+
+def _as_jsonl_rows(rows: pd.DataFrame) -> list[dict]:
+    """The rows as batch JSONL objects: the input fields, an `analysis` object, then `error`."""
+    out = []
+    for i, r in enumerate(rows.to_dict("records")):
+        evidence = json.loads(r["evidence"])
+        analysis = {
+            "reasons": [{"reason": x, "score": 0.9, "evidence": evidence.get(x, [])} for x in r["reasons"].split(";")],
+            "scores": {"skills": 0.5},
+            "strengths": [{"text": "...", "aspect": a} for a in r["strength_aspects"].split(";") if a],
+            "signals": {"door_open": r["door_open"] == "True", "feedback_offered": False, "feedback_declined": False},
+            "stage": "interview",
+            "skills_gaps": r["skills_gaps"].split(";") if r["skills_gaps"] and i % 3 else None,
+            "skills_mentioned": [s for s in r["skills_mentioned"].split(";") if s],
+            "actions": [{"reason": "skills", "title": t, "steps": ["a step"]} for t in r["actions"].split(";") if t],
+            "follow_up": "Dear [Name], thank you – a long message " * 5,
+        }
+        out.append(
+            {
+                "student_id": None if i % 50 == 3 else (i if i % 7 else r["student_id"]),
+                "date": r["date"],
+                "employer": r["employer"] + (" \ud800" if i == 11 else ""),  # a lone surrogate: U+FFFD, as before
+                "sector": r["sector"],
+                "stage": r["stage"],
+                "feedback": "Thank you • for applying – “quoted”",
+                "analysis": None if r["error"] else analysis,
+                "error": r["error"],
+            }
+        )
+    return out
+
+
+def test_fast_readers_give_the_rows_read_table_gave(tmp_path):
+    rows = demo_like_rows(600)
+    rows.loc[5, "employer"] = 'Acme, "quoted"\nsecond line'
+    plain = tmp_path / "analysed.csv"
+    rows.to_csv(plain, index=False)
+    crlf = tmp_path / "crlf.csv"
+    crlf.write_bytes(b"\xef\xbb\xbf" + plain.read_bytes().replace(b"\n", b"\r\n"))
+    repeated = tmp_path / "repeated.csv"  # pandas renames a repeated name: left to read_table
+    rows.rename(columns={"cohort": "sector"}).to_csv(repeated, index=False)
+    jsonl = tmp_path / "analysed.jsonl"
+    jsonl.write_text("".join(json.dumps(o) + "\n" for o in _as_jsonl_rows(rows)), encoding="utf-8")
+    from analyser.trends import _read_batch_jsonl, _read_csv_fast
+
+    assert _read_csv_fast(plain) is not None and _read_csv_fast(crlf) is not None and _read_csv_fast(repeated) is None
+    assert _read_batch_jsonl(jsonl) is not None
+    for path in (plain, crlf, repeated, jsonl):
+        pd.testing.assert_frame_equal(load_rows(path), _read_as_before(path))
+    assert "\ufffd" in load_rows(jsonl)["employer"][11]
+    t = aggregate(load_rows(jsonl), by=["employer"])
+    assert t.headline["analysed"] == 600 - len(rows[rows["error"] != ""])

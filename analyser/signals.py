@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 
 from spacy.tokens import Doc
 
@@ -29,13 +29,12 @@ def sentence_starts(doc: Doc) -> list[int]:
 def sentence_bounds(span, starts: list[int]) -> tuple[int, int]:
     """The token offsets of `_sentence_of(span)`, looked up in the doc's sentence starts (no walk over tokens).
 
-    As spaCy's Span.sent: from the start of the sentence holding the span's first token to the end of the one holding
-    its last, so a cue across a boundary gets both sentences.
+    As spaCy's Span.sent: the sentence that holds the span's first token (a cue across a boundary gets that one only).
     """
     if not starts:
         return 0, len(span.doc)
-    i = bisect_left(starts, span.end)
-    return starts[bisect_right(starts, span.start) - 1], starts[i] if i < len(starts) else len(span.doc)
+    i = bisect_right(starts, span.start)
+    return starts[i - 1], starts[i] if i < len(starts) else len(span.doc)
 
 
 SIGNAL_CUT = 0.5

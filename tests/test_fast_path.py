@@ -173,3 +173,18 @@ def test_segmenter_reading_arrays_keeps_its_rules(blank_nlp):
     for text in texts:
         doc = segment(blank_nlp.make_doc(clean(text).text))
         assert [t.i for t in doc if t.is_sent_start] == _token_segmenter_starts(doc)
+
+
+def test_sentence_bounds_are_those_of_span_sent(nlp):
+    from analyser.signals import sentence_bounds, sentence_starts
+    from analyser.text_cleaning import clean
+
+    # a cue across a sentence boundary ("unable ... \n\nFeedback") belongs to its first sentence, as in Span.sent
+    texts = demo_texts(150) + ["We are unable to say more\n\nFeedback is given by the panel only. Thanks", "Thanks"]
+    n = 0
+    for doc in nlp.pipe([clean(t).text for t in texts], disable=["reasons"]):
+        starts = sentence_starts(doc)
+        for cue in doc.spans["cues"]:
+            assert sentence_bounds(cue, starts) == (cue.sent.start, cue.sent.end)
+            n += 1
+    assert n > 1000

@@ -476,14 +476,14 @@ def frame_of(chunk: pd.DataFrame, rows: list[dict], *, full: bool) -> pd.DataFra
     else:
         tax = load_taxonomy()
         extra = pd.DataFrame([{k: v for k, v in r.items() if k != "_analysis"} for r in rows], columns=output_columns())
-        extra = extra.astype(
-            {
-                "strengths": "Int64",
-                **dict.fromkeys(tax.signals, "boolean"),
-                **dict.fromkeys((f"score_{r}" for r in tax.reason_names), "Float64"),
-                "needs_review": bool,
-            }
-        )
+        numbers = {
+            "strengths": "Int64",
+            **dict.fromkeys(tax.signals, "boolean"),
+            **dict.fromkeys((f"score_{r}" for r in tax.reason_names), "Float64"),
+            "needs_review": bool,
+        }
+        # the text columns are text even with no rows (a Dask meta, a Spark schema)
+        extra = extra.astype({**dict.fromkeys(set(extra.columns) - set(numbers), str), **numbers})
         if repaired:
             extra["warnings"] = [
                 "; ".join(x for x in (w, REPAIRED) if x) if i in repaired else w

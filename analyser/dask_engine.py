@@ -123,7 +123,7 @@ class DaskPool:
                 n_workers=workers,
                 threads_per_worker=1,
                 processes=True,
-                dashboard_address=None,
+                dashboard_address=":0",  # any free port: a second cluster or a running one may hold 8787
                 silence_logs=logging.ERROR,
             )
             self.client = Client(self.cluster)

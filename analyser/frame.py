@@ -54,3 +54,10 @@ def analyse_frame(
     out = frame_of(df, rows, full=full)
     out.index = df.index
     return out
+
+
+def output_dtypes(input_columns=()) -> dict[str, str]:
+    """The analysis columns `analyse_frame` adds and their pandas dtypes, named as they would be next to
+    `input_columns` (for a Dask `meta` or a Spark schema)."""
+    out = frame_of(pd.DataFrame(columns=[str(c) for c in input_columns]), [], full=False)
+    return {str(c): str(out[c].dtype) for c in out.columns[len(input_columns) :]}

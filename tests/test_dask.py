@@ -49,7 +49,7 @@ def local(source):
 
 @pytest.fixture(scope="module")
 def one_worker():
-    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=None)
+    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=":0")
     yield cluster.scheduler_address
     cluster.close()
 

@@ -77,3 +77,39 @@ def test_clashing_names_and_a_missing_column(frame):
     assert out["reasons"][0] == "theirs" and "experience" in out["reasons_analysis"][0]
     with pytest.raises(TableError, match="column 'comments' not found; columns are: id, feedback"):
         analyse_frame(frame, "comments")
+
+
+# Spark types for the pandas dtypes analyse_frame gives (the README's pandas UDF example uses the same table)
+SPARK_TYPES = {"Float64": "double", "Int64": "bigint", "boolean": "boolean", "bool": "boolean", "str": "string"}
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas", "ignore:The copy keyword is deprecated")
+def test_the_same_function_in_a_spark_pandas_udf(frame, out, monkeypatch):
+    import sys
+
+    pytest.importorskip("pyspark")
+    from pyspark.sql import SparkSession
+
+    from analyser.frame import output_dtypes
+
+    monkeypatch.setenv("PYSPARK_PYTHON", sys.executable)  # Spark's Python workers import analyser from this venv
+    spark = SparkSession.builder.master("local[2]").config("spark.ui.enabled", "false").getOrCreate()
+    try:
+        df = spark.createDataFrame(frame)
+        schema = ", ".join(
+            [f"`{f.name}` {f.dataType.simpleString()}" for f in df.schema]
+            + [f"`{c}` {SPARK_TYPES[t]}" for c, t in output_dtypes(df.columns).items()]
+        )
+
+        def analyse_batches(frames):
+            for part in frames:
+                yield analyse_frame(part, "feedback")
+
+        got = df.mapInPandas(analyse_batches, schema).toPandas()
+    finally:
+        spark.stop()
+    assert list(got.columns) == list(out.columns)
+    for column in out.columns:  # Spark's pandas types differ (float64 for Int64, object for boolean): values agree
+        want = [None if pd.isna(v) else v for v in out[column]]
+        assert [None if pd.isna(v) else v for v in got[column]] == want, column

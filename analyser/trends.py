@@ -413,6 +413,25 @@ def _truthy(v) -> bool:
     )
 
 
+class _People:
+    """The distinct people behind some rows: counted at once, made a set only when secondary suppression unions them."""
+
+    __slots__ = ("_codes", "_n", "_set")
+
+    def __init__(self, codes: np.ndarray):
+        self._codes = codes
+        self._n = int(np.count_nonzero(np.bincount(codes, minlength=1))) if len(codes) else 0
+        self._set = None
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __iter__(self):
+        if self._set is None:
+            self._set = frozenset(self._codes.tolist())
+        return iter(self._set)
+
+
 class _Rows:
     """The analysed rows as arrays: which reasons each row has (one-hot), and who is behind it.
 
@@ -439,9 +458,9 @@ class _Rows:
             self.ids = self.who
             self.present = self.all
 
-    def people(self, mask: np.ndarray) -> frozenset:
+    def people(self, mask: np.ndarray) -> _People:
         """Who is behind the rows of `mask`: distinct student ids, or the rows themselves when there is no id column."""
-        return frozenset(self.who[mask].tolist())
+        return _People(self.who[mask])
 
     def size(self, mask: np.ndarray) -> int:
         """The size of a group: its distinct (present) student ids, or its rows."""
@@ -527,9 +546,13 @@ def aggregate(
     total = len(df)
     errors = df["error"].fillna("").astype(str) if "error" in df.columns else pd.Series([""] * total)
     failed = (errors.str.len() > 0).to_numpy()
-    ok = df[~failed]
+    # only the columns the tables read are copied (a batch output also holds the feedback, scores and warnings)
+    used = {*roles.values(), *by, "reasons", "skills_gaps", "skills_mentioned", "actions", "strength_aspects"}
+    used |= {"strengths", "door_open", "evidence"}
+    ok = df[[c for c in df.columns if c in used]]
+    ok = ok[~failed] if failed.any() else ok
     excluded = errors[failed].value_counts().to_dict()
-    if ok.empty:
+    if not len(ok):
         reasons_why = ", ".join(f"{why}: {n:,}" for why, n in list(excluded.items())[:3])
         raise TableError(f"none of the {total:,} rows could be analysed ({reasons_why}); there is nothing to report")
     rows = _Rows(ok, reasons, tax.none_reason, student)

@@ -1,11 +1,16 @@
-"""Batch benchmark: end-to-end `analyser batch` throughput against spaCy's blank English tokenizer alone.
+"""Batch benchmark: end-to-end `analyser batch` throughput against spaCy's blank English tokenizer alone, on a noisy
+machine.
 
 Generates a feedback CSV with realistic, varied vocabulary (sentences from the labelled data with names, employers,
-roles, numbers and rare words swapped in, so spaCy's tokenizer cache does not flatter the figures), then measures in the
-same run: tokenizer-only rows/s, and for each worker count the end-to-end rows/s, peak memory and the time split
-(reading, cleaning, model, writing).
+roles, numbers and rare words swapped in, so spaCy's tokenizer cache does not flatter the figures). The machine is
+shared, so one tokenizer figure measured before the batch swings with load: each round measures, for every engine
+setting, the tokenizer alone in as many processes as the setting uses (1 for one worker, N for N workers or N Dask
+workers) right before that batch, and the report gives the median over rounds of the ratio batch / tokenizer, with
+its range. Each batch runs in a fresh process; a sampler reads the peak memory (VmHWM) of it and of every process it
+starts (pool workers, Dask nannies and workers), and the largest total of all their resident memory at one time.
 
-Usage: python benchmarks/batch_benchmark.py [--rows N] [--workers 1 2] [--json results.json] [--input file.csv]
+Usage: python benchmarks/batch_benchmark.py [--rows N] [--rounds 3] [--settings 1 2 dask2] [--tokenizer-rows 20000]
+       [--json results.json] [--input file.csv]
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import argparse
 import json
 import os
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -94,77 +100,238 @@ def make_texts(n: int, seed: int = 0) -> list[str]:
     return texts
 
 
-def tokenizer_rows_per_second(texts: list[str]) -> float:
+def _tokenize(texts, barrier, done) -> None:
     import spacy
 
     nlp = spacy.blank("en")
-    start = time.perf_counter()
+    barrier.wait()  # every process has loaded spaCy: the clock starts
     for _ in nlp.tokenizer.pipe(texts, batch_size=256):
         pass
-    return len(texts) / (time.perf_counter() - start)
+    done.put(len(texts))
 
 
-def run_one(csv_path: Path, workers: int) -> dict:
-    """Run the batch in a fresh process so that peak memory is this run's alone."""
+def tokenizer_rows_per_second(texts: list[str], processes: int = 1) -> float:
+    """Rows/s of spaCy's blank English tokenizer alone over `texts`, split across `processes` processes at once."""
+    import multiprocessing as mp
+
+    ctx = mp.get_context("fork")
+    barrier, done = ctx.Barrier(processes + 1), ctx.Queue()
+    share = -(-len(texts) // processes)
+    procs = [
+        ctx.Process(target=_tokenize, args=(texts[k * share : (k + 1) * share], barrier, done))
+        for k in range(processes)
+    ]
+    for proc in procs:
+        proc.start()
+    barrier.wait()
+    start = time.perf_counter()
+    rows = sum(done.get() for _ in procs)
+    seconds = time.perf_counter() - start
+    for proc in procs:
+        proc.join()
+    return rows / seconds
+
+
+def _tree(root: int) -> list[int]:
+    """`root` and every process below it, from /proc."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        todo += children.get(pid, [])
+    return out
+
+
+def _memory_kb(pid: int) -> tuple[int, int, str]:
+    """(VmHWM, VmRSS) in kB and a short name for the process; zeros once it has gone."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+        cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return 0, 0, ""
+    values = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+    kb = {k: int(values.get(k, "0 kB").split()[0]) for k in ("VmHWM", "VmRSS")}
+    return kb["VmHWM"], kb["VmRSS"], _role(cmd)
+
+
+def _role(cmd: str) -> str:
+    if "resource_tracker" in cmd or "forkserver" in cmd:
+        return "helper"
+    if "spawn_main" in cmd or "multiprocessing" in cmd:
+        return "worker"
+    return "main" if "run_batch" in cmd else "other"
+
+
+class MemorySampler:
+    """Polls a process tree: the peak memory of each process, and the largest sum of their resident memory at once."""
+
+    def __init__(self, root: int, every: float = 0.2):
+        import threading
+
+        self.root, self.every = root, every
+        self.peaks: dict[int, tuple[int, str]] = {}
+        self.total_peak_kb = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            total = 0
+            for pid in _tree(self.root):
+                hwm, rss, role = _memory_kb(pid)
+                if hwm:
+                    role = "main" if pid == self.root else role
+                    self.peaks[pid] = (max(hwm, self.peaks.get(pid, (0, ""))[0]), role)
+                    total += rss
+            self.total_peak_kb = max(self.total_peak_kb, total)
+            self._stop.wait(self.every)
+
+    def stop(self) -> dict:
+        self._stop.set()
+        self._thread.join()
+        by_role: dict[str, list[float]] = {}
+        for hwm, role in self.peaks.values():
+            by_role.setdefault(role, []).append(round(hwm / 1024, 1))
+        return {
+            "peak_mb_by_process": {k: sorted(v, reverse=True) for k, v in by_role.items()},
+            "peak_total_mb": round(self.total_peak_kb / 1024, 1),
+        }
+
+
+SETTINGS = {"1": ("local", 1), "2": ("local", 2), "dask2": ("dask", 2)}
+
+
+def run_one(csv_path: Path, setting: str) -> dict:
+    """One batch in a fresh process (its memory is its own); the summary, peak memory, and which processes it used."""
+    engine, workers = SETTINGS[setting]
+    out = csv_path.with_suffix(f".out-{setting}.csv")
     code = (
-        "import json, resource, sys\n"
+        "import json\n"
         "from analyser.batch import run_batch, summary_dict\n"
-        f"s = run_batch({str(csv_path)!r}, {str(csv_path.with_suffix(f'.out{workers}.csv'))!r}, text_column='feedback', workers={workers})\n"
-        "d = summary_dict(s)\n"
-        # VmHWM, not ru_maxrss: ru_maxrss keeps the high-water mark of the (large) benchmark process it was forked from
-        "d['peak_rss_mb'] = int(next(l for l in open('/proc/self/status') if l.startswith('VmHWM')).split()[1]) / 1024\n"
-        "d['peak_rss_children_mb'] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024\n"
-        "print(json.dumps(d))\n"
+        f"s = run_batch({str(csv_path)!r}, {str(out)!r}, text_column='feedback', workers={workers}, engine={engine!r})\n"
+        "print(json.dumps(summary_dict(s)))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    sampler = MemorySampler(proc.pid)
+    stdout, stderr = proc.communicate()
+    memory = sampler.stop()
+    if proc.returncode:
+        raise RuntimeError(f"batch {setting} failed: {stderr.strip().splitlines()[-1:]}")
+    out.unlink(missing_ok=True)
+    result = json.loads(stdout.strip().splitlines()[-1])
+    return {"setting": setting, "engine": engine, "workers": workers, **result, **memory}
+
+
+def _commit() -> str:
+    root = Path(__file__).resolve().parents[1]
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True).stdout
+        dirty = subprocess.run(["git", "status", "--porcelain", "analyser"], cwd=root, capture_output=True, text=True)
+    except OSError:
+        return ""
+    return head.strip() + (" (analyser/ modified)" if dirty.stdout.strip() else "")
+
+
+def summarise(rounds: list[list[dict]], settings: list[str]) -> list[dict]:
+    """Per setting: median rows/s and ratio to the tokenizer over rounds, the range of the ratio, the median round."""
+    out = []
+    for setting in settings:
+        runs = [r for rnd in rounds for r in rnd if r["setting"] == setting]
+        ratios = sorted(r["rows_per_second"] / r["tokenizer_rows_per_second"] for r in runs)
+        middle = sorted(runs, key=lambda r: r["rows_per_second"])[len(runs) // 2]
+        out.append(
+            {
+                "setting": setting,
+                "engine": middle["engine"],
+                "workers": middle["workers"],
+                "rounds": len(runs),
+                "rows_per_second_median": statistics.median(r["rows_per_second"] for r in runs),
+                "tokenizer_rows_per_second_median": statistics.median(r["tokenizer_rows_per_second"] for r in runs),
+                "share_of_tokenizer_median": statistics.median(ratios),
+                "share_of_tokenizer_range": [ratios[0], ratios[-1]],
+                "median_round": middle,
+            }
+        )
+    one = next((s for s in out if s["setting"] == "1"), None)
+    for s in out:
+        if one and s is not one:
+            s["speedup_over_1_worker"] = s["rows_per_second_median"] / one["rows_per_second_median"]
+    return out
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=20_000)
-    parser.add_argument("--workers", type=int, nargs="+", default=[1, os.cpu_count() or 1])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--settings", nargs="+", default=["1", "2", "dask2"], choices=list(SETTINGS))
+    parser.add_argument("--tokenizer-rows", type=int, default=20_000, help="texts per tokenizer-only measurement")
     parser.add_argument("--input", type=Path, help="use this CSV (column 'feedback') instead of generating one")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
+    import pandas as pd
+
+    if args.input:
+        texts = pd.read_csv(args.input, dtype=str, keep_default_na=False)["feedback"].tolist()
+    else:
+        texts = make_texts(args.rows)
+    sample = texts[: args.tokenizer_rows]
+    rounds: list[list[dict]] = []
     with tempfile.TemporaryDirectory() as tmp:
-        if args.input:
-            import pandas as pd
-
-            csv_path = Path(tmp) / "input.csv"
-            texts = pd.read_csv(args.input, dtype=str, keep_default_na=False)["feedback"].tolist()
-        else:
-            texts = make_texts(args.rows)
-        import pandas as pd
-
         csv_path = Path(tmp) / "input.csv"
         pd.DataFrame({"id": range(len(texts)), "feedback": texts}).to_csv(csv_path, index=False)
         size_mb = csv_path.stat().st_size / 1e6
-        tok = tokenizer_rows_per_second(texts)
-        results = {
-            "rows": len(texts),
-            "mean_chars": sum(map(len, texts)) / len(texts),
-            "file_mb": size_mb,
-            "cores": os.cpu_count(),
-            "tokenizer_rows_per_second": tok,
-            "runs": [],
-        }
-        for w in args.workers:
-            r = run_one(csv_path, w)
-            r["workers"] = w
-            r["share_of_tokenizer"] = r["rows_per_second"] / tok
-            results["runs"].append(r)
+        for k in range(args.rounds):
+            this = []
+            for setting in args.settings:
+                load = os.getloadavg()[0]
+                tok = tokenizer_rows_per_second(sample, SETTINGS[setting][1])
+                run = run_one(csv_path, setting)
+                run["tokenizer_rows_per_second"] = tok
+                run["load_average"] = [round(load, 2), round(os.getloadavg()[0], 2)]  # before and after: the noise
+                this.append(run)
+                print(
+                    f"round {k + 1} {setting}: {run['rows_per_second']:,.0f} rows/s, tokenizer in "
+                    f"{SETTINGS[setting][1]} process(es) {tok:,.0f} rows/s: {run['rows_per_second'] / tok:.1%}",
+                    flush=True,
+                )
+            rounds.append(this)
+    loads = [x for rnd in rounds for r in rnd for x in r["load_average"]]
+    results = {
+        "rows": len(texts),
+        "mean_chars": sum(map(len, texts)) / len(texts),
+        "file_mb": size_mb,
+        "cores": os.cpu_count(),
+        "commit": _commit(),
+        "tokenizer_rows": len(sample),
+        "summary": summarise(rounds, args.settings),
+        "rounds": rounds,
+    }
     print(
-        f"{results['rows']:,} rows, mean {results['mean_chars']:.0f} characters, {size_mb:.1f} MB, {results['cores']} cores"
+        f"{results['rows']:,} rows, mean {results['mean_chars']:.0f} characters, {size_mb:.1f} MB, {results['cores']} "
+        f"cores, commit {results['commit']}; medians of {args.rounds} rounds; 1-minute load average "
+        f"{min(loads):.1f}-{max(loads):.1f}"
     )
-    print(f"spaCy blank English tokenizer alone: {tok:,.0f} rows/s")
-    for r in results["runs"]:
+    for s in results["summary"]:
+        r, mem = s["median_round"], s["median_round"]["peak_mb_by_process"]
         t = r["timings"]
+        lo, hi = s["share_of_tokenizer_range"]
+        workers = mem.get("worker", [])
         print(
-            f"workers={r['workers']}: {r['rows_per_second']:,.0f} rows/s ({r['share_of_tokenizer']:.0%} of tokenizer-only), "
-            f"peak memory {r['peak_rss_mb']:.0f} MB main + {r['peak_rss_children_mb']:.0f} MB largest worker; "
-            f"time: reading {t['reading']:.1f}s, cleaning {t['cleaning']:.1f}s, model {t['model']:.1f}s, writing {t['writing']:.1f}s"
-            + (" (cleaning and model summed over workers)" if r["workers"] > 1 else "")
+            f"{s['setting']}: {s['rows_per_second_median']:,.0f} rows/s = {s['share_of_tokenizer_median']:.1%} of the "
+            f"tokenizer in {s['workers']} process(es) ({lo:.1%}-{hi:.1%})"
+            + (f", {s['speedup_over_1_worker']:.2f}x one worker" if "speedup_over_1_worker" in s else "")
+            + f"; peak memory: main {mem.get('main', [0])[0]:.0f} MB"
+            + (f", workers {', '.join(f'{w:.0f}' for w in workers)} MB" if workers else "")
+            + f", all together {r['peak_total_mb']:.0f} MB; time: reading {t['reading']:.1f}s, cleaning "
+            f"{t['cleaning']:.1f}s, model {t['model']:.1f}s, writing {t['writing']:.1f}s"
         )
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))

@@ -266,7 +266,10 @@ def _strengths(sents, probs, labels) -> tuple[list[dict], dict[int, set[str]]]:
     """Sentences that praise the candidate, each with its aspect; and, per sentence, the aspects it praises."""
     cols = {lab.split(":", 1)[1]: j for j, lab in enumerate(labels) if lab.startswith("strength:")}
     out, praised = [], {}
-    for i, sent in enumerate(sents):
+    if not cols or not len(sents):
+        return out, praised
+    for i in np.flatnonzero((probs[:, list(cols.values())] >= STRENGTH_CUT).any(axis=1)).tolist():
+        sent = sents[i]
         hits = {a: probs[i, j] for a, j in cols.items() if probs[i, j] >= STRENGTH_CUT}
         if hits:
             praised[i] = set(hits)

@@ -2,7 +2,8 @@
 
 A token's text, lower-case form and flags (is_space, is_punct, like_num, ...) belong to its lexeme: the same for every
 occurrence of the word, and, for one language's attribute rules, the same in every vocabulary (ORTH is a hash of the
-text). The words seen first are remembered (up to MAX_WORDS, so memory stays bounded); the others are looked up.
+text). The words seen first are remembered (up to MAX_WORDS, so memory stays bounded); the others are looked up, and
+so are all words read inside a memory zone.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ def doc_words(doc: Doc) -> list[Word]:
     """The Word of each token of `doc`, in order."""
     vocab = doc.vocab
     known = _known.setdefault(vocab.lang, {})
+    # Inside a memory zone (the web server) the text's new words are to be forgotten with it: read, never remembered.
+    zoned = vocab.in_memory_zone
     out = []
     for orth in doc.to_array(ORTH).tolist():
         word = known.get(orth)
@@ -54,7 +57,7 @@ def doc_words(doc: Doc) -> list[Word]:
                 lex.is_alpha,
                 lex.is_lower,
             )
-            if len(known) < MAX_WORDS:
+            if len(known) < MAX_WORDS and not zoned:
                 known[orth] = word
         out.append(word)
     return out

@@ -165,9 +165,16 @@ class DaskPool:
         return results
 
     def terminate(self) -> None:
-        self.client.close()
-        if self.cluster is not None:
-            self.cluster.close()
+        # After Ctrl-C a gather still waiting ends with AllExit as the client closes: expected, not worth a traceback.
+        quiet = logging.getLogger("asyncio")
+        level = quiet.level
+        quiet.setLevel(logging.CRITICAL)
+        try:
+            self.client.close()
+            if self.cluster is not None:
+                self.cluster.close()
+        finally:
+            quiet.setLevel(level)
 
     def join(self) -> None:
         pass

@@ -18,6 +18,8 @@ DATA_DIR = Path(os.environ.get("ANALYSER_DATA_DIR") or _BASE / "data")
 MODELS_DIR = Path(os.environ.get("ANALYSER_MODELS_DIR") or _BASE / "models")
 MODEL_DIR = MODELS_DIR / "reasons"
 LABELLED_DIR = DATA_DIR / "labelled"
+# Real, labelled feedback for evaluation only (never trained on), beside the checkout when present.
+REAL_DEV_DIR = PROJ_ROOT.parent / "shared" / "real-dev"
 
 TAXONOMY_PATH = DATA_DIR / "taxonomy.toml"
 SKILLS_PATH = DATA_DIR / "skills.toml"

@@ -7,7 +7,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from .config import DATA_DIR
+from .config import DATA_DIR, REAL_DEV_DIR
 from .dataset import Document, load_split
 from .taxonomy import load_taxonomy
 
@@ -25,6 +25,64 @@ def ngram_overlap(reference: list[Document], other: list[Document], n: int = 4) 
     ref = set().union(*(ngrams(d.text, n) for d in reference))
     theirs = set().union(*(ngrams(d.text, n) for d in other))
     return len(theirs & ref) / len(theirs) if theirs else 0.0
+
+
+def containment(texts: list[str], reference: list[str], n: int = 6) -> list[float]:
+    """For each text, the largest share of its word n-grams found in any ONE reference text (1.0 = a copy)."""
+    index: dict[tuple[str, ...], set[int]] = {}
+    for i, t in enumerate(reference):
+        for g in ngrams(t, n):
+            index.setdefault(g, set()).add(i)
+    out = []
+    for t in texts:
+        grams = ngrams(t, n)
+        hits = Counter(i for g in grams for i in index.get(g, ()))
+        out.append(max(hits.values()) / len(grams) if hits and grams else 0.0)
+    return out
+
+
+def near_duplicates(docs: list[Document], n: int = 6, cut: float = 0.5) -> list[tuple[str, str]]:
+    """Pairs of documents sharing at least `cut` of EACH one's word n-grams (the same text reused, not a stock line)."""
+    index: dict[tuple[str, ...], set[int]] = {}
+    grams = [ngrams(d.text, n) for d in docs]
+    for i, g in enumerate(grams):
+        for x in g:
+            index.setdefault(x, set()).add(i)
+    pairs = []
+    for i, g in enumerate(grams):
+        hits = Counter(j for x in g for j in index[x] if j != i)
+        pairs += [
+            (docs[i].id, docs[j].id)
+            for j, k in hits.items()
+            if i < j and k >= cut * max(len(g), len(grams[j]))
+        ]
+    return pairs
+
+
+def real_dev_overlap(labelled: list[Document], folder: Path) -> list[dict]:
+    """How much of the real-dev texts' phrasing occurs in the labelled data (they must not be copied or paraphrased)."""
+    import csv
+
+    rows = []
+    ours = [d.text for d in labelled]
+    for path in sorted(folder.glob("real_dev*.csv")):
+        with path.open(encoding="utf-8") as fh:
+            texts = [r["text"] for r in csv.DictReader(fh)]
+        for n in (6, 8):
+            worst = containment(texts, ours, n)
+            ref = set().union(*(ngrams(t, n) for t in ours))
+            theirs = set().union(*(ngrams(t, n) for t in texts))
+            rows.append(
+                {
+                    "real-dev file": path.stem,
+                    "n": n,
+                    "texts": len(texts),
+                    "share of its n-grams in our data": f"{len(theirs & ref) / len(theirs):.3f}" if theirs else "0",
+                    "most any one of its texts shares with one of ours": f"{max(worst, default=0):.2f}",
+                    "texts sharing over 20% with one of ours": sum(w > 0.2 for w in worst),
+                }
+            )
+    return rows
 
 
 def count_sentences(docs: list[Document]) -> int:
@@ -88,14 +146,20 @@ def summary() -> str:
                 **{f"{n}-gram overlap": f"{ngram_overlap(rest, mine, n):.3f}" for n in (3, 4, 6)},
             }
         )
-    return "\n\n".join(
-        [
-            markdown_table(sent_rows),
-            markdown_table(split_table(splits)),
-            markdown_table(reg_rows),
-            markdown_table(overlap + within),
-        ]
-    )
+    every = [d for docs in splits.values() for d in docs]
+    dups = near_duplicates(every)
+    parts = [
+        markdown_table(sent_rows),
+        markdown_table(split_table(splits)),
+        markdown_table(reg_rows),
+        markdown_table(overlap + within),
+        f"Near-duplicates (two documents sharing half or more of each one's word 6-grams, all splits): {len(dups)}"
+        + (f" ({', '.join(f'{a}~{b}' for a, b in dups[:12])}{', ...' if len(dups) > 12 else ''})" if dups else "."),
+    ]
+    real = real_dev_overlap(every, REAL_DEV_DIR)
+    if real:
+        parts.append(markdown_table(real))
+    return "\n\n".join(parts)
 
 
 def write_readme(path: Path = DATA_DIR / "README.md") -> None:

@@ -10,13 +10,12 @@ import sys
 import time
 from pathlib import Path
 
-from .config import LABELLED_DIR, MODEL_DIR, PROJ_ROOT
+from .config import LABELLED_DIR, MODEL_DIR, REAL_DEV_DIR
 from .dataset import load_split
 from .evaluate import Labelled, evaluate_items, load_labelled
 from .evaluation import reason_metrics
 from .taxonomy import load_taxonomy
 
-REAL_DEV_DIR = PROJ_ROOT.parent / "shared" / "real-dev"
 REAL_DEV = REAL_DEV_DIR / "real_dev.csv"
 REAL_DEV_WEB = REAL_DEV_DIR / "real_dev_web.csv"
 CARD = MODEL_DIR.parent / "README.md"

@@ -119,3 +119,15 @@ def test_cli_refusals(source, monkeypatch, tmp_path):
     assert missing.exit_code == 2 and "install analyser[dask]" in _said(missing)
     assert len(missing.stderr.strip().splitlines()) == 1 and "Traceback" not in missing.output
     assert not list(tmp_path.glob("o.*"))
+
+
+@pytest.mark.parametrize("name", ["stopped.csv", "stopped.parquet"])
+def test_an_interrupted_dask_run_leaves_nothing(source, one_worker, tmp_path, name):
+    from analyser.batch import Interrupted
+
+    def stop(_n):
+        raise KeyboardInterrupt
+
+    with pytest.raises(Interrupted, match="interrupted after 16 rows"):
+        run_batch(source, tmp_path / name, chunk_rows=16, engine="dask", scheduler=one_worker, progress=stop)
+    assert not list(tmp_path.iterdir())

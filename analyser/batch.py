@@ -497,10 +497,14 @@ def frame_of(chunk: pd.DataFrame, rows: list[dict], *, full: bool) -> pd.DataFra
     return out
 
 
+_PLAIN_START = r"""[A-Za-z0-9{}\[\]"'(<#*_.,;:!?/&%]|$"""
+
+
 def _protect(cells: pd.Series) -> pd.Series:
-    """`neutralise` on every cell that could start a formula: one that starts with a letter or digit cannot."""
+    """`neutralise` on every cell that could start a formula: an empty one, or one that starts with an ASCII letter,
+    digit or common punctuation, cannot (most cells: they are skipped without a Python call each)."""
     try:
-        plain = cells.str.match(r"[A-Za-z0-9]", na=False).astype(bool)
+        plain = cells.str.match(_PLAIN_START, na=False).astype(bool)
     except AttributeError:  # an object column holding no text at all (numbers, None): pandas refuses .str
         return cells.map(neutralise).astype(cells.dtype)
     risky = ~plain  # a value that is not text, or text starting with anything else

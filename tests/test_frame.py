@@ -50,6 +50,16 @@ def test_formulas_are_neutralised_in_the_frame_so_any_writer_keeps_it(out):
     assert not [v for v in cells if v.lstrip().startswith(("=", "+", "-", "@"))]
 
 
+@pytest.mark.parametrize("dtype", ["str", object])
+def test_the_quick_formula_check_agrees_with_neutralise_on_every_first_character(dtype):
+    from analyser.batch import _protect
+    from analyser.tables import neutralise
+
+    starts = [chr(i) for i in range(0x10000) if not 0xD800 <= i <= 0xDFFF]
+    cells = [c for ch in starts for c in (ch, ch + "=1+1")] + ["", "\n", " =1", "\r\n-1"]
+    assert _protect(pd.Series(cells, dtype=dtype)).tolist() == [neutralise(c) for c in cells]
+
+
 def test_the_same_table_batch_writes(tmp_path, frame, out):
     src = tmp_path / "in.csv"
     frame.to_csv(src, index=False)

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from .actions import ACTIONS_PATH, choose_actions, load_catalogue
+from .components.words import doc_words
 from .config import MAX_CHARS, MODEL_DIR
 from .features import clauses, spans_in
 from .follow_up import FollowUpFacts, compose, load_templates, offer_is_call, says_close_second
@@ -192,14 +193,14 @@ def _result(
         warnings.append(f"the text does not look like English (detected '{language}'): reasons may be missed")
         scores = {r: min(s, NON_ENGLISH_CAP) for r, s in scores.items()}
 
-    strengths, praised = _strengths(sents, probs, labels)
+    strengths, praised = _strengths(sents, probs, labels, text)
     evidence_of: dict[int, list[str]] = {}
     reasons = []
     for r in sorted(tax.gap_reasons, key=lambda r: -scores[r]):
         if scores[r] < 0.5:
             continue
         evidence_idx = _evidence(r, sents, probs, labels, clf.thresholds_.get(r, 0.5), praised)
-        evidence = [_tidy(sents[i].text) for i in evidence_idx]
+        evidence = [_tidy(_text_of(sents[i], text)) for i in evidence_idx]
         for i in evidence_idx:
             evidence_of.setdefault(i, []).append(r)
         if not evidence:
@@ -214,13 +215,13 @@ def _result(
 
     spans = _highlights(doc, sents, praised, evidence_of) if highlights else []
     signals = detect_signals(doc)
-    stage = detect_stage(doc, starts)
+    stage = detect_stage(doc, starts, doc_words(doc))
     polarity = skill_polarity(doc, clf)
     gaps = {s: polarity.kinds[s] for s in polarity.gaps}
     mentions = find_mentions(raw)
     names = [r["reason"] for r in reasons]
     offered_in = [
-        doc[slice(*sentence_bounds(c, starts))].text
+        _text_of(doc[slice(*sentence_bounds(c, starts))], text)
         for c in doc.spans.get("cues", [])
         if c.label_ == "feedback_offered"
     ]
@@ -262,7 +263,7 @@ def _result(
     )
 
 
-def _strengths(sents, probs, labels) -> tuple[list[dict], dict[int, set[str]]]:
+def _strengths(sents, probs, labels, text: str) -> tuple[list[dict], dict[int, set[str]]]:
     """Sentences that praise the candidate, each with its aspect; and, per sentence, the aspects it praises."""
     cols = {lab.split(":", 1)[1]: j for j, lab in enumerate(labels) if lab.startswith("strength:")}
     out, praised = [], {}
@@ -273,7 +274,7 @@ def _strengths(sents, probs, labels) -> tuple[list[dict], dict[int, set[str]]]:
         hits = {a: probs[i, j] for a, j in cols.items() if probs[i, j] >= STRENGTH_CUT}
         if hits:
             praised[i] = set(hits)
-            out.append({"text": _tidy(sent.text), "aspect": max(hits, key=hits.get)})
+            out.append({"text": _tidy(_text_of(sent, text)), "aspect": max(hits, key=hits.get)})
     return out, praised
 
 
@@ -318,6 +319,11 @@ def _highlights(doc, sents, praised: dict[int, set[str]], evidence_of: dict[int,
 def _span(sent, kind: str) -> tuple[int, int, str]:
     """A sentence's characters without its trailing whitespace, to highlight as `kind`."""
     return (sent.start_char, sent.start_char + len(sent.text.rstrip()), kind)
+
+
+def _text_of(span, text: str) -> str:
+    """span.text, cut from the doc's text (`text`) instead of joined from its tokens."""
+    return text[span.start_char : span.end_char]
 
 
 def _tidy(text: str) -> str:

@@ -79,15 +79,22 @@ def doc_words(span) -> list[str]:
     return [t.lower_ for t in span if not t.is_space]
 
 
-def detect_stage(doc: Doc, starts: list[int] | None = None) -> str:
-    """The furthest stage the cues show, skipping stages the text says were not reached; `starts`: sentence_starts."""
+def detect_stage(doc: Doc, starts: list[int] | None = None, words: list | None = None) -> str:
+    """The furthest stage the cues show, skipping stages the text says were not reached.
+
+    `starts` (sentence_starts) and `words` (components.words.doc_words) spare a caller that has them a walk over tokens.
+    """
     best = -1
     starts = sentence_starts(doc) if starts is None else starts
     for cue in doc.spans.get("cues", []):
         if not cue.label_.startswith("stage:"):
             continue
         stage = cue.label_.split(":", 1)[1]
-        before = set(doc_words(doc[sentence_bounds(cue, starts)[0] : cue.start]))
+        first = sentence_bounds(cue, starts)[0]
+        if words is None:
+            before = set(doc_words(doc[first : cue.start]))
+        else:
+            before = {w.lower for w in words[first : cue.start] if not w.is_space}
         if (
             stage != "application"
             and before & _NOT_REACHED

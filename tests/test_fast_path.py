@@ -193,9 +193,10 @@ def test_sentence_bounds_are_those_of_span_sent(nlp):
 def test_words_read_in_a_memory_zone_are_not_remembered(blank_nlp):
     from analyser.components import words
 
-    with blank_nlp.memory_zone():
-        doc = blank_nlp.make_doc("Dear Vrelkintosh, thank you.")
-        assert [w.text for w in words.doc_words(doc)] == ["Dear", "Vrelkintosh", ",", "thank", "you", "."]
-    assert "Vrelkintosh" not in {w.text for w in words._known.get("en", {}).values()}
+    for name in ("Vrelkintosh", "Quorbanaxi"):
+        with blank_nlp.memory_zone():
+            doc = blank_nlp.make_doc(f"Dear {name}, thank you.")
+            assert [w.text for w in words.doc_words(doc)] == ["Dear", name, ",", "thank", "you", "."]
+    assert not {"Vrelkintosh", "Quorbanaxi"} & {w.text for w in words._known.get("en", {}).values()}
     doc = blank_nlp.make_doc("Dear Vrelkintosh")
     assert words.doc_words(doc)[1].is_title and "Vrelkintosh" in {w.text for w in words._known["en"].values()}

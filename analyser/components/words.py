@@ -2,8 +2,8 @@
 
 A token's text, lower-case form and flags (is_space, is_punct, like_num, ...) belong to its lexeme: the same for every
 occurrence of the word, and, for one language's attribute rules, the same in every vocabulary (ORTH is a hash of the
-text). The words seen first are remembered (up to MAX_WORDS, so memory stays bounded); the others are looked up, and
-so are all words read inside a memory zone.
+text). The words seen first are remembered (up to MAX_WORDS, so memory stays bounded); the others are looked up. Words
+read inside a memory zone are remembered for their doc only.
 """
 
 from __future__ import annotations
@@ -31,17 +31,25 @@ class Word(NamedTuple):
 
 
 _known: dict[str, dict[int, Word]] = {}  # language -> ORTH -> Word
+_USER_DATA = "analyser.words"
 
 
 def doc_words(doc: Doc) -> list[Word]:
-    """The Word of each token of `doc`, in order."""
+    """The Word of each token of `doc`, in order (read once per doc: the segmenter, features and stage share it)."""
+    words = doc.user_data.get(_USER_DATA)
+    if words is None or len(words) != len(doc):
+        words = doc.user_data[_USER_DATA] = _read_words(doc)
+    return words
+
+
+def _read_words(doc: Doc) -> list[Word]:
     vocab = doc.vocab
     known = _known.setdefault(vocab.lang, {})
-    # Inside a memory zone (the web server) the text's new words are to be forgotten with it: read, never remembered.
-    zoned = vocab.in_memory_zone
+    # Inside a memory zone (the web server) a text's new words are to be forgotten with it: kept for this doc only.
+    keep = {} if vocab.in_memory_zone else known
     out = []
     for orth in doc.to_array(ORTH).tolist():
-        word = known.get(orth)
+        word = known.get(orth) or keep.get(orth)
         if word is None:
             lex = vocab[orth]
             word = Word(
@@ -57,7 +65,7 @@ def doc_words(doc: Doc) -> list[Word]:
                 lex.is_alpha,
                 lex.is_lower,
             )
-            if len(known) < MAX_WORDS and not zoned:
-                known[orth] = word
+            if len(keep) < MAX_WORDS:
+                keep[orth] = word
         out.append(word)
     return out

@@ -200,3 +200,17 @@ def test_words_read_in_a_memory_zone_are_not_remembered(blank_nlp):
     assert not {"Vrelkintosh", "Quorbanaxi"} & {w.text for w in words._known.get("en", {}).values()}
     doc = blank_nlp.make_doc("Dear Vrelkintosh")
     assert words.doc_words(doc)[1].is_title and "Vrelkintosh" in {w.text for w in words._known["en"].values()}
+
+
+def test_sentence_vector_sums_are_reduceats_bit_for_bit():
+    import numpy as np
+
+    from analyser.embeddings import _pairwise_matches_numpy, segment_sums
+
+    rng = np.random.default_rng(3)
+    matrix = rng.standard_normal((500, 256)).astype(np.float32)
+    lengths = np.concatenate([np.arange(1, 700), rng.integers(1, 80, 2000)]).astype(np.int64)
+    ids = rng.integers(0, 500, int(lengths.sum()))
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    assert _pairwise_matches_numpy()  # the fast sums are in use with this numpy
+    assert np.array_equal(segment_sums(matrix, ids, lengths), np.add.reduceat(matrix[ids], starts, axis=0))

@@ -138,8 +138,19 @@ def _run(code: str, args: list[str], revision_dir: Path | None) -> tuple[str, fl
             "sys.meta_path[:] = [f for f in sys.meta_path if 'editable' not in getattr(f, '__module__', '') + str(f)]\n"
             f"sys.path.insert(0, {str(revision_dir)!r})\n" + code
         )
-    env = {**os.environ, "ANALYSER_DATA_DIR": str(ROOT / "data"), "ANALYSER_MODELS_DIR": str(ROOT / "models")}
-    with tempfile.TemporaryFile("w+") as out:
+    # VmHWM at exit, not ru_maxrss: a child's ru_maxrss keeps the high-water mark of this (large) process it forked from
+    code = (
+        "import atexit, os\n"
+        "atexit.register(lambda: open(os.environ['BENCH_HWM'], 'w').write(next(l for l in open('/proc/self/status') "
+        "if l.startswith('VmHWM')).split()[1]))\n" + code
+    )
+    with tempfile.TemporaryFile("w+") as out, tempfile.NamedTemporaryFile("r") as hwm:
+        env = {
+            **os.environ,
+            "ANALYSER_DATA_DIR": str(ROOT / "data"),
+            "ANALYSER_MODELS_DIR": str(ROOT / "models"),
+            "BENCH_HWM": hwm.name,
+        }
         start = time.perf_counter()
         proc = subprocess.Popen([sys.executable, "-c", code, *args], stdout=out, stderr=subprocess.DEVNULL, env=env)
         _, status, usage = os.wait4(proc.pid, 0)
@@ -148,7 +159,7 @@ def _run(code: str, args: list[str], revision_dir: Path | None) -> tuple[str, fl
         if proc.returncode:
             raise RuntimeError(f"exit {proc.returncode}: {code[-200:]}")
         out.seek(0)
-        return out.read(), wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+        return out.read(), wall, usage.ru_utime + usage.ru_stime, int(hwm.read() or 0) / 1024
 
 
 CLI = "import sys\nfrom analyser.cli import main\nsys.argv = ['analyser', 'trends', sys.argv[1], '-o', sys.argv[2]]\nmain()\n"

@@ -188,7 +188,9 @@ def choose_actions(
     """At most five actions: for each reason in the order given (highest score first), those that fit the gaps named,
     the stage and the signals (specific ones first), then one for each signal that has actions.
 
-    `gaps` maps each skill gap to its kind, in the order the text names them; praised skills are not gaps.
+    `gaps` maps each skill gap to its kind, in the order the text names them; praised skills are not gaps. Named gaps
+    get the skills advice even when the model put the sentence under another reason ("your leadership is not yet
+    strong enough for a team of eight" read as experience).
     Every reason gets one action before any gets a second; no action and no skill's specific advice comes twice.
     """
     signals = signals or {}
@@ -196,7 +198,10 @@ def choose_actions(
     on = {s for s, v in signals.items() if v}
     base = {"role": role or "", "company": company or ""}
     queues: list[list[tuple[Action, dict, frozenset[str]]]] = []
-    sections = list(dict.fromkeys(reasons)) + [s for s in SIGNAL_SECTIONS if s in on]
+    named = list(dict.fromkeys(reasons))
+    if gaps and "skills" not in named:
+        named.append("skills")  # a skill the text names as a gap gets its advice, whichever reason carried it
+    sections = named + [s for s in SIGNAL_SECTIONS if s in on]
     for reason in sections:
         queue = []
         for a in catalogue.actions:
@@ -223,7 +228,7 @@ def choose_actions(
         for rank, queue in enumerate(queues):
             if count >= MAX_ACTIONS:
                 break
-            if round_ > 0 and rank >= len(reasons):
+            if round_ > 0 and rank >= len(named):
                 continue  # signals get one action each
             while queue:
                 a, values, skills = queue.pop(0)

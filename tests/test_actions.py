@@ -124,3 +124,11 @@ def test_stage_and_signals_filter_actions():
     assert not any("mock interview" in " ".join(a["steps"]) for a in screen)
     declined = choose_actions(cat, ["unspecified"], signals={"feedback_declined": True})
     assert not any("feedback" in a["title"].lower() for a in declined)
+
+
+def test_a_named_skill_gap_gets_its_advice_when_another_reason_carried_it():
+    actions = choose_actions(load_catalogue(), ["experience"], gaps={"leadership": "soft_skill"})
+    text = " ".join(a["title"] + " " + " ".join(a["steps"]) for a in actions)
+    assert "leadership" in text
+    assert actions[0]["reason"] == "experience"  # the model's reason still comes first
+    assert not any("leadership" in a["title"] for a in choose_actions(load_catalogue(), ["experience"]))

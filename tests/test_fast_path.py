@@ -93,6 +93,17 @@ def test_saved_pipeline_round_trips(blank_nlp, tmp_path):
     assert spans_of(loaded, [text]) == spans_of(blank_nlp, [text])
 
 
+def test_span_matcher_reads_what_a_span_ruler_saved(blank_nlp, tmp_path):
+    from analyser.components.span_matcher import SpanMatcher
+    from analyser.pipeline import build_pipeline, use_matchers
+
+    rulers = use_matchers(build_pipeline(with_classifier=False), "span_ruler")
+    rulers.get_pipe("skills").to_disk(tmp_path)
+    assert (tmp_path / "patterns").exists()
+    matcher = SpanMatcher(blank_nlp, "skills", spans_key="skills").from_disk(tmp_path)
+    assert matcher.patterns == blank_nlp.get_pipe("skills").patterns
+
+
 def test_recycle_pipeline_loads_a_fresh_one_and_memory_stays_flat(nlp, monkeypatch):
     from analyser import pipeline
     from analyser.analysis import analyse_many

@@ -5,8 +5,8 @@ cannot match. Here a token pattern made only of literal words ({"LOWER": "x"} or
 tokens included) is expanded into phrases for a PhraseMatcher (a trie lookup per token), with `IS_SENT_START`
 conditions checked on the few matches; every other pattern keeps a Matcher of its own, run only on a doc that holds
 one of the words each of its mandatory tokens allows. The spans (start, end, label, id) and their order are those
-SpanRuler gives: the same set of Span objects, sorted the same way. Patterns are saved as SpanRuler saves them
-(patterns.jsonl), so a model directory can name either component.
+SpanRuler gives: the same set of Span objects, sorted the same way. Patterns are saved in SpanRuler's JSONL format
+(as patterns.jsonl; a SpanRuler's own file, "patterns", is read too).
 """
 
 from __future__ import annotations
@@ -187,7 +187,10 @@ class SpanMatcher:
 
     def from_disk(self, path, *, exclude=()):
         self.clear()
-        self.add_patterns(list(srsly.read_jsonl(Path(path) / "patterns.jsonl")))
+        path = Path(path)
+        file = path / "patterns.jsonl"
+        # "patterns": what a SpanRuler saved (a model whose config was changed to name this component)
+        self.add_patterns(list(srsly.read_jsonl(file if file.exists() else path / "patterns")))
         return self
 
     def to_bytes(self, *, exclude=()) -> bytes:

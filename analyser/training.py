@@ -322,39 +322,3 @@ def _lib_versions() -> dict[str, str]:
     import spacy
 
     return {"spacy": spacy.__version__, "scikit-learn": sklearn.__version__, "numpy": np.__version__}
-
-
-def learning_curve(
-    fractions=(0.25, 0.5, 0.75, 1.0), *, seed: int = SEED, labelled_dir: Path = LABELLED_DIR
-) -> list[dict]:
-    """Test macro-F1 when training on growing random shares of the training documents (selected C and weighting)."""
-    import json
-    import random
-    import tempfile
-
-    from .evaluate import Labelled, evaluate_items
-    from .pipeline import load_pipeline
-
-    shipped = json.loads((MODEL_DIR / "meta.json").read_text())["analyser"]["selected"]
-    selected = (shipped["C"], shipped["class_weight"], shipped.get("dense_scale", 0.0))
-    train_docs, dev_docs = load_split("train", labelled_dir), load_split("dev", labelled_dir)
-    test = [Labelled(d.text, set(d.reasons), id=d.id) for d in load_split("test", labelled_dir)]
-    order = list(train_docs)
-    random.Random(seed).shuffle(order)
-    rows = []
-    for frac in fractions:
-        subset = order[: max(20, int(len(order) * frac))]
-        nlp, meta = fit_model(subset, dev_docs, seed=seed, log=lambda *a: None, grid=[selected])
-        with tempfile.TemporaryDirectory() as tmp:
-            nlp.to_disk(tmp)
-            m = evaluate_items(test, model=Path(tmp))
-            load_pipeline.cache_clear()
-        rows.append(
-            {
-                "fraction": frac,
-                "documents": len(subset),
-                "dev_macro_f1": meta["dev"]["macro_f1"],
-                "test_macro_f1": m["macro_f1"],
-            }
-        )
-    return rows

@@ -169,9 +169,10 @@ def load_any(paths: Iterable[Path]) -> list[Document]:
 
 
 def main(argv: list[str]) -> int:
-    if not argv:
-        print("usage: python -m analyser.dataset FILE.jsonl ...", file=sys.stderr)
-        return 2
+    usage = "usage: python -m analyser.dataset FILE.jsonl ...  (checks labelled files; every problem with its line)"
+    if not argv or argv[0] in ("-h", "--help"):
+        print(usage, file=sys.stderr if not argv else sys.stdout)
+        return 2 if not argv else 0
     status = 0
     for arg in argv:
         try:

@@ -57,3 +57,11 @@ def test_splits_do_not_share_documents():
     assert not texts["train"] & texts["test"]
     assert not texts["train"] & texts["dev"]
     assert not texts["dev"] & texts["test"]
+
+
+def test_checker_command_prints_usage_for_help_and_fails_without_files(capsys):
+    from analyser.dataset import main
+
+    assert main(["--help"]) == 0
+    assert "usage" in capsys.readouterr().out
+    assert main([]) == 2

@@ -45,6 +45,11 @@ def sentence_features(sent: Span, cues: list[Span], skills: list[Span]) -> list[
         if tok.is_space or (tok.is_punct and tok.text not in CLAUSE_BREAKS and tok.text != "?"):
             continue
         words.append((tok.i, "<skill>" if tok.i in skill_tokens else _norm(tok)))
+    return _features(words, [(c.start, c.end, c.label_) for c in cues], bool(skills))
+
+
+def _features(words: list[tuple[int, str]], cues: list[tuple[int, int, str]], has_skill: bool) -> list[str]:
+    """Feature strings from a sentence's kept words (token index, word) and its cues (start, end, label)."""
     # clause id of each token: a new clause starts at each clause break
     clause_of, clause = {}, 0
     for i, w in words:
@@ -52,29 +57,29 @@ def sentence_features(sent: Span, cues: list[Span], skills: list[Span]) -> list[
             clause += 1
         clause_of[i] = clause
     scope: dict[int, set[str]] = {}
-    for cue in cues:
-        if cue.label_ in SCOPE_LABELS:
-            c = clause_of.get(cue.start, clause_of.get(cue.end - 1))
+    for c_start, c_end, label in cues:
+        if label in SCOPE_LABELS:
+            c = clause_of.get(c_start, clause_of.get(c_end - 1))
             if c is not None:
-                scope.setdefault(c, set()).add(cue.label_[0].upper())
-    feats = []
+                scope.setdefault(c, set()).add(label[0].upper())
     tokens = [w for _, w in words if w not in CLAUSE_BREAKS]
-    feats.extend("w:" + w for w in tokens)
+    feats = ["w:" + w for w in tokens]
     feats.extend(f"b:{a}_{b}" for a, b in zip(tokens, tokens[1:]))
     # Crude stems group word forms the data has not shown ("experienced"/"experiences", "qualified"/"qualification").
     feats.extend("s:" + w[:STEM] for w in tokens if len(w) > STEM and w.isalpha())
-    for i, w in words:
-        if w in CLAUSE_BREAKS:
+    if scope:
+        for i, w in words:
+            if w in CLAUSE_BREAKS:
+                continue
+            for mark in scope.get(clause_of[i], ()):
+                feats.append(f"{mark}:{w}")
+    for c_start, _, label in cues:
+        if label in SCOPE_LABELS or label.startswith(IGNORED_CUES):
             continue
-        for mark in scope.get(clause_of[i], ()):
-            feats.append(f"{mark}:{w}")
-    for cue in cues:
-        if cue.label_ in SCOPE_LABELS or cue.label_.startswith(IGNORED_CUES):
-            continue
-        feats.append("c:" + cue.label_)
-        for mark in scope.get(clause_of.get(cue.start, -1), ()):
-            feats.append(f"c{mark}:{cue.label_}")
-    if skills:
+        feats.append("c:" + label)
+        for mark in scope.get(clause_of.get(c_start, -1), ()):
+            feats.append(f"c{mark}:{label}")
+    if has_skill:
         feats.append("has_skill")
     n = len(tokens)
     feats.append("len:" + ("1" if n <= 3 else "2" if n <= 8 else "3" if n <= 20 else "4"))
@@ -227,35 +232,4 @@ class _DocTokens:
         words = [
             (i, "<skill>" if i in skill_tokens else self.word[i]) for i in range(start, end) if self.word[i] is not None
         ]
-        clause_of, clause = {}, 0
-        for i, w in words:
-            if w in CLAUSE_BREAKS:
-                clause += 1
-            clause_of[i] = clause
-        scope: dict[int, set[str]] = {}
-        for c_start, c_end, label in cues:
-            if label in SCOPE_LABELS:
-                c = clause_of.get(c_start, clause_of.get(c_end - 1))
-                if c is not None:
-                    scope.setdefault(c, set()).add(label[0].upper())
-        tokens = [w for _, w in words if w not in CLAUSE_BREAKS]
-        feats = ["w:" + w for w in tokens]
-        feats.extend(f"b:{a}_{b}" for a, b in zip(tokens, tokens[1:]))
-        feats.extend("s:" + w[:STEM] for w in tokens if len(w) > STEM and w.isalpha())
-        if scope:
-            for i, w in words:
-                if w in CLAUSE_BREAKS:
-                    continue
-                for mark in scope.get(clause_of[i], ()):
-                    feats.append(f"{mark}:{w}")
-        for c_start, _, label in cues:
-            if label in SCOPE_LABELS or label.startswith(IGNORED_CUES):
-                continue
-            feats.append("c:" + label)
-            for mark in scope.get(clause_of.get(c_start, -1), ()):
-                feats.append(f"c{mark}:{label}")
-        if any(s >= start and e <= end for s, e in self.skills):
-            feats.append("has_skill")
-        n = len(tokens)
-        feats.append("len:" + ("1" if n <= 3 else "2" if n <= 8 else "3" if n <= 20 else "4"))
-        return feats
+        return _features(words, cues, bool(skill_tokens))

@@ -27,12 +27,18 @@ def ngram_overlap(reference: list[Document], other: list[Document], n: int = 4) 
     return len(theirs & ref) / len(theirs) if theirs else 0.0
 
 
+def _ngram_index(gram_sets: list[set[tuple[str, ...]]]) -> dict[tuple[str, ...], set[int]]:
+    """Which of the sets hold each n-gram."""
+    index: dict[tuple[str, ...], set[int]] = {}
+    for i, grams in enumerate(gram_sets):
+        for g in grams:
+            index.setdefault(g, set()).add(i)
+    return index
+
+
 def containment(texts: list[str], reference: list[str], n: int = 6) -> list[float]:
     """For each text, the largest share of its word n-grams found in any ONE reference text (1.0 = a copy)."""
-    index: dict[tuple[str, ...], set[int]] = {}
-    for i, t in enumerate(reference):
-        for g in ngrams(t, n):
-            index.setdefault(g, set()).add(i)
+    index = _ngram_index([ngrams(t, n) for t in reference])
     out = []
     for t in texts:
         grams = ngrams(t, n)
@@ -43,11 +49,8 @@ def containment(texts: list[str], reference: list[str], n: int = 6) -> list[floa
 
 def near_duplicates(docs: list[Document], n: int = 6, cut: float = 0.5) -> list[tuple[str, str]]:
     """Pairs of documents sharing at least `cut` of EACH one's word n-grams (the same text reused, not a stock line)."""
-    index: dict[tuple[str, ...], set[int]] = {}
     grams = [ngrams(d.text, n) for d in docs]
-    for i, g in enumerate(grams):
-        for x in g:
-            index.setdefault(x, set()).add(i)
+    index = _ngram_index(grams)
     pairs = []
     for i, g in enumerate(grams):
         hits = Counter(j for x in g for j in index[x] if j != i)

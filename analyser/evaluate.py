@@ -100,9 +100,8 @@ def error_classes(items: list[Labelled], preds: list[set[str]], results: list, n
             out["false_none"].append(item.id)
         if (item.reasons & {"experience", "skills"}) - p:
             out["missed_experience_skills"].append(item.id)
-        if isinstance(res, Exception) or any(res.signals[s] != v for s, v in item.signals.items()):
-            if item.signals:
-                out["signals"].append(item.id)
+        if item.signals and (isinstance(res, Exception) or any(res.signals[s] != v for s, v in item.signals.items())):
+            out["signals"].append(item.id)
         if item.has_praise and p - ok:
             out["praise_as_gap"].append(item.id)
     return out

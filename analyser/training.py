@@ -264,18 +264,16 @@ def fit_model(
     top, thresholds, dev_metrics, dev_signals = evaluate_on_dev(coef, dense_coef, intercept)
     strength_cut = {lab: 0.5 for lab in labels if lab.startswith("strength:")}
     thresholds = {**thresholds, **strength_cut}
-    lifts = []
+    lifts, metrics_of = [], {}
     for lift in LIFT_GRID:
         clf.set_weights(labels, vocab, coef, intercept, thresholds, dense_coef, piece_weights, lift)
         top = doc_top_scores(clf, dev_p)
         preds = predict_reasons(top, labels, {r: thresholds[r] for r in reasons}, tax.none_reason)
-        m = reason_metrics([p.reasons for p in dev_p], preds, tax.reason_names)
-        lifts.append({"lift": lift, "dev_micro_f1": m["micro_f1"], "dev_macro_f1": m["macro_f1"], "metrics": m})
+        metrics_of[lift] = m = reason_metrics([p.reasons for p in dev_p], preds, tax.reason_names)
+        lifts.append({"lift": lift, "dev_micro_f1": m["micro_f1"], "dev_macro_f1": m["macro_f1"]})
         log(f"  lift={lift!s:<5} dev micro-F1 {m['micro_f1']:.3f} macro-F1 {m['macro_f1']:.3f}")
     chosen = max(lifts, key=lambda c: round(c["dev_micro_f1"], 6))
-    dev_metrics = chosen.pop("metrics")
-    for c in lifts:
-        c.pop("metrics", None)
+    dev_metrics = metrics_of[chosen["lift"]]
     clf.set_weights(labels, vocab, coef, intercept, thresholds, dense_coef, piece_weights, chosen["lift"])
     meta = {
         "name": "analyser_reasons",

@@ -216,6 +216,20 @@ def _summary(m: dict) -> dict:
     }
 
 
+def _real_gap_text(test_m: dict, real_m: dict) -> str:
+    """The known-failure line on real text, from the figures of this run (not numbers written by hand)."""
+    head = f"Real feedback is harder than the team's own writing: micro-F1 {test_m['micro_f1']:.2f} on the test split"
+    files = {n: m for n, m in real_m.items() if n != "both files"}
+    if not files:
+        return head + "; the real-dev files were not present for this card."
+    per_file = ", ".join(f"{m['micro_f1']:.2f} on `{n}`" for n, m in files.items())
+    pooled = real_m.get("both files") or next(iter(files.values()))
+    scored = {r: v["f1"] for r, v in pooled["per_reason"].items() if v["support"]}
+    weakest = sorted(scored, key=scored.get)[:2]
+    weak = " and ".join(f"`{r}` ({scored[r]:.2f})" for r in weakest)
+    return f"{head}, {per_file}. The weakest reasons on real text are {weak}."
+
+
 def main(argv: list[str]) -> int:
     from .extraction_eval import card_section
     from .training import prepare_splits
@@ -341,6 +355,7 @@ def main(argv: list[str]) -> int:
         )
         for e in test_m["worst_errors"][:6]
     )
+    real_gap = _real_gap_text(test_m, real_m)
     verdict = (
         f"The shipped model beats every baseline on test macro-F1 ({test_m['macro_f1']:.3f} against "
         f"{best_baseline['macro_f1']:.3f} for {best_baseline['model']})."
@@ -433,8 +448,7 @@ come from all training texts) and testing on it measures how the model does on a
 
 ## Known failure modes
 - Most frequent confusions on test (a gold reason missed → the wrong reason predicted instead): {conf_text}.
-- Real feedback is harder than the team's own writing: micro-F1 0.84 on the test split, lower on both real-dev
-  files (above), lowest on texts pasted from the web. `skills` and `fit` are the weakest reasons on real text.
+- {real_gap}
 - Skills named in people-management terms ("your leadership is not yet strong enough for a team of eight") are read
   as experience; the actions still give the skill's advice when the text names it as a gap.
 - Negated level without a named aspect ("your background isn't quite at the level this post needs") and terse

@@ -29,3 +29,16 @@ def test_card_names_the_baseline_it_beat():
     card = CARD.read_text()
     assert "beats every baseline" in card or "does not beat the best baseline" in card
     assert Path(MODEL_DIR / "meta.json").exists()
+
+
+def test_known_failure_line_reports_this_runs_figures_and_weakest_reasons():
+    from analyser.model_card import _real_gap_text
+
+    def metrics(micro, f1s):
+        return {"micro_f1": micro, "per_reason": {r: {"f1": f, "support": 3} for r, f in f1s.items()}}
+
+    real = {"web": metrics(0.61, {}), "both files": metrics(0.7, {"fit": 0.4, "skills": 0.3, "logistics": 0.9})}
+    line = _real_gap_text(metrics(0.83, {}), real)
+    assert "0.83 on the test split" in line and "0.61 on `web`" in line
+    assert "`skills` (0.30) and `fit` (0.40)" in line
+    assert "not present" in _real_gap_text(metrics(0.83, {}), {})

@@ -74,7 +74,8 @@ def count_rows(path: Path) -> int | None:
         if suffix == ".parquet":
             import pyarrow.parquet as pq
 
-            return pq.ParquetFile(path).metadata.num_rows
+            parts = parquet_parts(path) if path.is_dir() else [path]
+            return sum(pq.ParquetFile(p).metadata.num_rows for p in parts)
         if suffix == ".xlsx":
             from openpyxl import load_workbook
 
@@ -108,22 +109,30 @@ def _count_csv_rows(path: Path) -> int | None:
     return max(0, rows - 1)
 
 
-def read_table(path: Path, chunk_rows: int = 2000) -> Iterator[pd.DataFrame]:
-    """Chunks of the table at `path`, all cells as read (CSV cells as strings, blanks as '')."""
+def read_table(path: Path, chunk_rows: int = 2000, *, columns: list[str] | None = None) -> Iterator[pd.DataFrame]:
+    """Chunks of the table at `path`, all cells as read (CSV cells as strings, blanks as ''). A folder of Parquet part
+    files (what `batch --engine dask` writes) is read part after part, in their names' order.
+
+    `columns`: only these columns (or, of JSONL, fields), the others not converted; in the file's order."""
     path = Path(path)
-    suffix = _suffix(path, INPUT_FORMATS, "input")
+    suffix = ".parquet" if path.is_dir() else _suffix(path, INPUT_FORMATS, "input")
     try:
         if suffix in (".csv", ".tsv"):
-            yield from _read_csv(path, chunk_rows, tab=suffix == ".tsv")
+            yield from _read_csv(path, chunk_rows, tab=suffix == ".tsv", columns=columns)
         elif suffix == ".jsonl":
-            yield from _read_jsonl(path, chunk_rows)
+            yield from _read_jsonl(path, chunk_rows, columns=columns)
         elif suffix == ".parquet":
             import pyarrow.parquet as pq
 
-            for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_rows):
-                yield batch.to_pandas()
+            for part in parquet_parts(path) if path.is_dir() else [path]:
+                file = pq.ParquetFile(part)
+                names = file.schema_arrow.names
+                chosen = None if columns is None else [c for c in names if c in set(columns)]
+                for batch in file.iter_batches(batch_size=chunk_rows, columns=chosen):
+                    yield batch.to_pandas()
         else:
-            yield from _read_xlsx(path, chunk_rows)
+            chunks = _read_xlsx(path, chunk_rows)
+            yield from chunks if columns is None else (c[[x for x in c.columns if x in set(columns)]] for c in chunks)
     except TableError:
         raise
     except (OSError, ValueError, KeyError, pd.errors.ParserError) as exc:
@@ -134,7 +143,41 @@ def read_table(path: Path, chunk_rows: int = 2000) -> Iterator[pd.DataFrame]:
         ) from None
 
 
-def _read_csv(path: Path, chunk_rows: int, tab: bool) -> Iterator[pd.DataFrame]:
+def _natural(name: str) -> list:
+    """A sort key in which part.10 comes after part.9 (Dask's own to_parquet does not pad its numbers)."""
+    return [int(x) if x.isdigit() else x for x in re.split(r"(\d+)", name)]
+
+
+def parquet_parts(folder: Path) -> list[Path]:
+    """The Parquet files of a folder in part order: `batch --engine dask` writes part-00000.parquet, ...; Dask's
+    to_parquet part.0.parquet, ... beside _metadata files, which are not parts."""
+    folder = Path(folder)
+    parts = sorted(
+        (p for p in folder.iterdir() if p.suffix == ".parquet" and p.is_file() and not p.name.startswith(("_", "."))),
+        key=lambda p: _natural(p.name),
+    )
+    if not parts:
+        raise TableError(f"{folder.name} is a folder without Parquet part files; give a table file or such a folder")
+    return parts
+
+
+def parquet_columns(path: Path) -> list[str]:
+    """The column names of a Parquet file, or of a folder of part files (the first part's, then any the others add)."""
+    import pyarrow.parquet as pq
+
+    path = Path(path)
+    names: list[str] = []
+    try:
+        for part in parquet_parts(path) if path.is_dir() else [path]:
+            names += [n for n in pq.read_schema(part).names if n not in names]
+    except TableError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises its own types
+        raise TableError(f"cannot read {path.name} as PARQUET: {type(exc).__name__}: {exc}"[:300]) from None
+    return names
+
+
+def _read_csv(path: Path, chunk_rows: int, tab: bool, columns: list[str] | None = None) -> Iterator[pd.DataFrame]:
     with open(path, "rb") as fh:
         sample = fh.read(SNIFF_BYTES)
     if not sample.strip():
@@ -154,15 +197,18 @@ def _read_csv(path: Path, chunk_rows: int, tab: bool) -> Iterator[pd.DataFrame]:
         chunksize=chunk_rows,
         engine="c",
         on_bad_lines="error",
+        usecols=None if columns is None else set(columns).__contains__,
     )
     with reader:
         yield from reader
 
 
-def _read_jsonl(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
+def _read_jsonl(path: Path, chunk_rows: int, columns: list[str] | None = None) -> Iterator[pd.DataFrame]:
     """Chunks of JSON objects. Values keep their JSON types (object columns, so a column may mix them); lone
     surrogates (from "\\ud800" escapes, which no file can encode) become U+FFFD and the chunk's
-    `attrs["repaired_rows"]` lists those rows, so the batch can mark them instead of failing the whole file."""
+    `attrs["repaired_rows"]` lists those rows, so the batch can mark them instead of failing the whole file.
+    With `columns`, only those fields of each object are kept (the others are parsed but never become cells)."""
+    keep = None if columns is None else set(columns)
     rows: list[dict] = []
     repaired: list[int] = []
 
@@ -184,7 +230,8 @@ def _read_jsonl(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
                 value, changed = _without_surrogates(value)
                 if changed:
                     repaired.append(len(rows))
-            rows.append(value if isinstance(value, dict) else {"_value": value})
+            value = value if isinstance(value, dict) else {"_value": value}
+            rows.append(value if keep is None else {k: v for k, v in value.items() if k in keep})
             if len(rows) >= chunk_rows:
                 yield chunk()
                 rows, repaired = [], []

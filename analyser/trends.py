@@ -111,39 +111,114 @@ def is_analysed(columns) -> bool:
     return {"reasons", "error", "score_unspecified"} <= cols or {"analysis", "error"} <= cols
 
 
-def load_rows(path: Path, *, text_column: str | None = None, workers: int = 1, model=None) -> pd.DataFrame:
-    """The analysed rows of a batch output, or of a raw feedback file analysed now (same options as batch)."""
+# The columns the tables read besides the groups, the date and the student id (a batch output also holds the
+# feedback, scores and warnings: most of the file).
+ANALYSIS_READ = (
+    "reasons",
+    "skills_gaps",
+    "skills_mentioned",
+    "actions",
+    "strength_aspects",
+    "strengths",
+    "door_open",
+    "evidence",
+    "error",
+)
+
+
+def report_columns(columns, *, date_column: str | None = None, by: list[str] | None = None) -> list[str] | None:
+    """The columns of analysed rows that `aggregate(date_column=..., by=...)` reads, in their order; None when a named
+    column is missing (then every column is kept, so that aggregate's error lists them all)."""
+    cols = [str(c) for c in columns]
+    by = list(by or [])
+    if any(name not in cols for name in [date_column, *by] if name is not None):
+        return None
+    used = {*find_roles(cols, date_column=date_column, by=by).values(), *by, *ANALYSIS_READ}
+    return [c for c in cols if c in used]
+
+
+def load_rows(
+    path: Path,
+    *,
+    text_column: str | None = None,
+    workers: int = 1,
+    model=None,
+    report_only: bool = False,
+    date_column: str | None = None,
+    by: list[str] | None = None,
+) -> pd.DataFrame:
+    """The analysed rows of a batch output (a file, or the folder of Parquet part files `batch --engine dask` writes),
+    or of a raw feedback file analysed now (same options as batch).
+
+    `report_only`: only the columns that `aggregate(date_column=..., by=...)` reads, the others not even converted
+    (the same rows and cells in those columns as a full read)."""
     path = Path(path)
-    fast = _read_batch_jsonl(path) if path.suffix.lower() == ".jsonl" else None
-    if fast is not None:
-        return fast
-    df = _read_csv_fast(path) if path.suffix.lower() in (".csv", ".tsv") else None
-    if df is None:
-        frames = list(read_table(path, chunk_rows=50_000))
-        if not frames:
-            raise TableError(f"{path.name} has no rows")
-        df = pd.concat(frames, ignore_index=True)
+    wanted = (lambda cols: report_columns(cols, date_column=date_column, by=by)) if report_only else None
+    suffix = path.suffix.lower()
+    if path.is_dir() or suffix == ".parquet":
+        df = _read_parquet(path, wanted)
+    else:
+        fast = _read_batch_jsonl(path, wanted) if suffix == ".jsonl" else None
+        if fast is not None:
+            return fast
+        df = _read_csv_fast(path, wanted) if suffix in (".csv", ".tsv") else None
+        if df is None:
+            frames = list(read_table(path, chunk_rows=50_000))
+            if not frames:
+                raise TableError(f"{path.name} has no rows")
+            df = pd.concat(frames, ignore_index=True)
     df.columns = [str(c) for c in df.columns]
     if df.empty:
         raise TableError(f"{path.name} has no rows, only a header")
     if not is_analysed(df.columns):
+        if path.is_dir():
+            raise TableError(f"{path.name} is a folder of Parquet files that are not a batch output; analyse a file")
         from .batch import run_batch
 
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "analysed.jsonl"
             kwargs = {"model": model} if model else {}
             run_batch(path, out, text_column=text_column, workers=workers, **kwargs)
-            return load_rows(out)
+            return load_rows(out, report_only=report_only, date_column=date_column, by=by)
     df = _own_names(df)
     if "analysis" in df.columns:
         df = _flatten_jsonl(df)
+    if wanted is not None:
+        keep = wanted(df.columns)
+        if keep is not None and len(keep) < len(df.columns):
+            df = df[keep]
     return df
 
 
-def _read_csv_fast(path: Path) -> pd.DataFrame | None:
+def _reads(header: list[str], wanted) -> list[str] | None:
+    """Which of a batch output's columns (as the file names them) to read for `wanted` (None: all of them). The
+    analysis columns are found by position under `_own_names`, so the choice is made on the renamed header."""
+    if wanted is None or not is_analysed(header) or "analysis" in header:
+        return None
+    renamed = list(_own_names(pd.DataFrame(columns=header)).columns)
+    keep = wanted(renamed)
+    if keep is None:
+        return None
+    keep = {*keep, "score_unspecified"}  # read too, so the rows are still seen to be analysed
+    return [h for h, r in zip(header, renamed) if r in keep]
+
+
+def _read_parquet(path: Path, wanted) -> pd.DataFrame:
+    """A Parquet file, or the part files of a folder in part order, as one frame (only the columns `wanted` chooses)."""
+    from .tables import parquet_columns
+
+    columns = _reads(parquet_columns(path), wanted)
+    frames = list(read_table(path, chunk_rows=50_000, columns=columns))
+    if not frames:
+        raise TableError(f"{path.name} has no rows")
+    return pd.concat(frames, ignore_index=True)
+
+
+def _read_csv_fast(path: Path, wanted=None) -> pd.DataFrame | None:
     """A UTF-8 CSV through pyarrow's reader (several times faster than pandas' on a batch output, quoted newlines
     too), with the cells read_table gives: strings, blanks as ''. None, for read_table to read it (and say what is
-    wrong), when the file is anything else: another encoding, a header pandas would rename, a ragged row."""
+    wrong), when the file is anything else: another encoding, a header pandas would rename, a ragged row. Only the
+    columns `wanted` chooses are converted (all of them are still parsed)."""
     import csv
     import io
 
@@ -167,6 +242,7 @@ def _read_csv_fast(path: Path) -> pd.DataFrame | None:
         return None
     if not header or len(set(header)) < len(header) or any(not h.strip() for h in header) or _LONE_CR.search(text):
         return None  # pandas renames repeated and blank names ('a.1', 'Unnamed: 3'); old Mac endings: read_table
+    columns = _reads(header, wanted)
     try:
         table = pv.read_csv(
             path,
@@ -174,22 +250,24 @@ def _read_csv_fast(path: Path) -> pd.DataFrame | None:
             parse_options=pv.ParseOptions(delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=True),
             convert_options=pv.ConvertOptions(
                 column_types={h: pa.string() for h in header},
+                include_columns=columns,
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
         )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError, UnicodeError):
         return None
-    if table.column_names != header:
+    if table.column_names != (header if columns is None else columns):
         return None
     return table.to_pandas()
 
 
-def _read_batch_jsonl(path: Path) -> pd.DataFrame | None:
+def _read_batch_jsonl(path: Path, wanted=None) -> pd.DataFrame | None:
     """A batch JSONL output with only what the report needs: the input fields, and of each row's analysis the fields
     `_flatten_jsonl` keeps (not the scores, action steps or follow-up, which are most of the file). The same frame as
     read_table then `_flatten_jsonl` (chunks of 50,000 rows typed the same way), or None when the file is not plainly
-    a batch output (a line that is not a JSON object, fields that differ between lines, suffixed names)."""
+    a batch output (a line that is not a JSON object, fields that differ between lines, suffixed names). Of the
+    input fields only those `wanted` chooses become cells."""
     from .tables import _without_surrogates
 
     tax = load_taxonomy()
@@ -213,10 +291,11 @@ def _read_batch_jsonl(path: Path) -> pd.DataFrame | None:
                         or list(_own_names(pd.DataFrame(columns=keys)).columns) != keys
                     ):
                         return None
+                    fields = _input_fields([k for k in keys if k != "analysis"], wanted, tax)
                 elif list(value) != keys:
                     return None
                 flat.append(_flat_analysis(value.pop("analysis"), tax))
-                inputs.append(value)
+                inputs.append(value if fields is None else {k: value[k] for k in fields})
     except (OSError, json.JSONDecodeError, KeyError, TypeError):
         return None
     if not inputs:
@@ -227,7 +306,22 @@ def _read_batch_jsonl(path: Path) -> pd.DataFrame | None:
         chunks.append(chunk.where(chunk.notna(), None))
     base = pd.concat(chunks, ignore_index=True)
     base.columns = [str(c) for c in base.columns]
-    return _joined(base, pd.DataFrame(flat, index=base.index))
+    out = _joined(base, pd.DataFrame(flat, index=base.index))
+    keep = wanted(out.columns) if wanted is not None else None
+    return out if keep is None else out[keep]
+
+
+def _input_fields(fields: list[str], wanted, tax) -> list[str] | None:
+    """Which input fields of a batch JSONL output to keep for `wanted` (None: all), chosen on the names they get
+    beside the flattened analysis."""
+    if wanted is None:
+        return None
+    names = list(_joined(pd.DataFrame(columns=fields), pd.DataFrame(columns=list(_flat_analysis(None, tax)))).columns)
+    keep = wanted(names)
+    if keep is None:
+        return None
+    keep = set(keep)
+    return [f for f, name in zip(fields, names) if name in keep]
 
 
 def _flat_analysis(a, tax) -> dict:
@@ -334,6 +428,11 @@ def refuse_overwrite(input_path: Path, output: Path, csv_dir: Path | None) -> No
     source = Path(input_path).resolve()
     if Path(output).resolve() == source:
         raise TableError("the report would overwrite the input; choose another --output name")
+    if source.is_dir():  # a folder of Parquet part files: nothing may be written into it
+        if Path(output).resolve().parent == source:
+            raise TableError(f"the report would be written into the input folder {input_path}; choose another place")
+        if csv_dir is not None and Path(csv_dir).resolve() == source:
+            raise TableError(f"the --csv folder is the input folder {input_path}; choose an empty folder")
     if csv_dir is not None and Path(csv_dir).resolve() == source.parent:
         raise TableError(
             f"the --csv folder {csv_dir} holds the input file; its tables (overall.csv, skills.csv, ...) could overwrite "
@@ -547,9 +646,7 @@ def aggregate(
     errors = df["error"].fillna("").astype(str) if "error" in df.columns else pd.Series([""] * total)
     failed = (errors.str.len() > 0).to_numpy()
     # only the columns the tables read are copied (a batch output also holds the feedback, scores and warnings)
-    used = {*roles.values(), *by, "reasons", "skills_gaps", "skills_mentioned", "actions", "strength_aspects"}
-    used |= {"strengths", "door_open", "evidence"}
-    ok = df[[c for c in df.columns if c in used]]
+    ok = df[[c for c in report_columns(df.columns, date_column=date_column, by=by) if c != "error"]]
     ok = ok[~failed] if failed.any() else ok
     excluded = errors[failed].value_counts().to_dict()
     if not len(ok):

@@ -438,3 +438,116 @@ def test_fast_readers_give_the_rows_read_table_gave(tmp_path):
     assert "\ufffd" in load_rows(jsonl)["employer"][11]
     t = aggregate(load_rows(jsonl), by=["employer"])
     assert t.headline["analysed"] == 600 - len(rows[rows["error"] != ""])
+
+
+# -- issue 13 part 5: only the columns the report reads, a folder of Parquet parts, charts without matplotlib ---------
+def _tables(t) -> dict:
+    return {k: json.loads(v.to_json(orient="split", index=False, double_precision=15)) for k, v in t.tables().items()}
+
+
+def _batch_outputs(rows: pd.DataFrame, folder: Path) -> dict[str, Path]:
+    """The rows as batch writes them: CSV, JSONL, one Parquet file and a folder of Parquet parts (--engine dask)."""
+    from analyser.dask_engine import PartsWriter
+
+    rows = rows.assign(feedback="Thank you for applying. " * 20)
+    paths = {"csv": folder / "a.csv", "parquet": folder / "a.parquet"}
+    rows.to_csv(paths["csv"], index=False)
+    rows.to_parquet(paths["parquet"], index=False)
+    if "student_id" in rows:  # _as_jsonl_rows gives them ids
+        paths["jsonl"] = folder / "a.jsonl"
+        paths["jsonl"].write_text("".join(json.dumps(o) + "\n" for o in _as_jsonl_rows(rows)), encoding="utf-8")
+    parts = PartsWriter(folder / "dask.parquet")
+    for start in range(0, len(rows), 450):
+        parts.write(rows.iloc[start : start + 450])
+    parts.close()
+    paths["folder"] = parts.path
+    return paths
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_reading_only_the_report_columns_gives_the_same_tables(tmp_path, name):
+    options, drop = CASES[name]
+    rows = demo_like_rows()
+    rows = rows.drop(columns=[drop]) if drop else rows
+    expected = json.loads(EXPECTED.read_text())[name]["tables"]
+    for fmt, path in _batch_outputs(rows, tmp_path).items():
+        if fmt == "jsonl" and "cohort" in options.get("by", []):
+            continue  # those rows have no cohort (see _as_jsonl_rows)
+        whole = load_rows(path)
+        some = load_rows(path, report_only=True, date_column=options.get("date_column"), by=options.get("by"))
+        assert "feedback" in whole and "feedback" not in some and len(some.columns) < len(whole.columns), fmt
+        pd.testing.assert_frame_equal(some, whole[list(some.columns)])
+        tables = _tables(aggregate(some, **options))
+        assert tables == _tables(aggregate(whole, **options)), fmt
+        if fmt != "jsonl":  # the JSONL rows have other ids and stages (see _as_jsonl_rows)
+            assert tables == expected, fmt
+
+
+def test_a_folder_of_parquet_parts_is_read_like_one_file(tmp_path):
+    rows = demo_like_rows(1000)
+    paths = _batch_outputs(rows, tmp_path)
+    assert len(list(paths["folder"].iterdir())) == 3
+    pd.testing.assert_frame_equal(load_rows(paths["folder"]), load_rows(paths["parquet"]))
+    assert _tables(aggregate(load_rows(paths["folder"]))) == _tables(aggregate(load_rows(paths["csv"])))
+    with pytest.raises(TableError, match="column 'region' not found; columns are: student_id, date, employer"):
+        aggregate(load_rows(paths["folder"], report_only=True, by=["region"]), by=["region"])
+    from analyser.trends import refuse_overwrite
+
+    with pytest.raises(TableError, match="into the input folder"):
+        refuse_overwrite(paths["folder"], paths["folder"] / "report.html", None)
+    with pytest.raises(TableError, match="is the input folder"):
+        refuse_overwrite(paths["folder"], tmp_path / "report.html", paths["folder"])
+    refuse_overwrite(paths["folder"], tmp_path / "report.html", tmp_path / "tables")
+    raw = tmp_path / "raw.parquet"
+    raw.mkdir()
+    rows[["student_id", "date"]].to_parquet(raw / "part-00000.parquet")
+    with pytest.raises(TableError, match="not a batch output"):
+        load_rows(raw)
+
+
+def test_trends_of_a_dask_batch_output_folder_equal_the_default_engines(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    from analyser.batch import run_batch
+
+    texts = [
+        "We went with a candidate who had more experience in retail banking.",
+        "Unfortunately the role has been filled internally.",
+        "The successful candidate had stronger SQL skills, which are essential for this analyst role.",
+        "",
+    ]
+    src = tmp_path / "raw.csv"
+    pd.DataFrame(
+        {
+            "student_id": [f"S{i % 9}" for i in range(40)],
+            "date": [f"2026-0{1 + i // 20}-1{i % 10}" for i in range(40)],
+            "feedback": [texts[i % len(texts)] + ("" if i % 3 else f" Ref {i}.") for i in range(40)],
+        }
+    ).to_csv(src, index=False)
+    run_batch(src, tmp_path / "local.csv", workers=1, chunk_rows=16)
+    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=":0")
+    try:
+        run_batch(src, tmp_path / "dask.parquet", chunk_rows=16, engine="dask", scheduler=cluster.scheduler_address)
+    finally:
+        cluster.close()
+    assert len(list((tmp_path / "dask.parquet").iterdir())) == 3
+    local = aggregate(load_rows(tmp_path / "local.csv"), min_group=1)
+    dask = aggregate(load_rows(tmp_path / "dask.parquet", report_only=True), min_group=1)
+    assert _tables(dask) == _tables(local) and dask.headline["excluded"] == 10
+
+
+def test_charts_are_svg_written_without_matplotlib():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        f"sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
+        "from test_trends import demo_like_rows\n"
+        "from analyser.trends import aggregate\n"
+        "from analyser.trends_report import render\n"
+        "html = render(aggregate(demo_like_rows(), by=['employer'], min_group=20))\n"
+        "print(html.count('<svg'), html.count('withheld, to protect'), 'matplotlib' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    # overall, over time, employers, skills; withheld heatmap cells are said, not drawn as 'nan%'
+    assert out == ["4", "1", "False"]

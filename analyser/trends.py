@@ -267,12 +267,58 @@ def _read_batch_jsonl(path: Path, wanted=None) -> pd.DataFrame | None:
     `_flatten_jsonl` keeps (not the scores, action steps or follow-up, which are most of the file). The same frame as
     read_table then `_flatten_jsonl` (chunks of 50,000 rows typed the same way), or None when the file is not plainly
     a batch output (a line that is not a JSON object, fields that differ between lines, suffixed names). Of the
-    input fields only those `wanted` chooses become cells."""
+    input fields only those `wanted` chooses become cells.
+
+    pyarrow's JSON reader parses the fields the report reads and skips the rest; a file it refuses (a value of another
+    type than text in an input field, a lone surrogate, bytes that are not UTF-8, an analysis of another shape) is
+    read line by line with json instead."""
+    tax = load_taxonomy()
+    keys = _first_keys(path)
+    if (
+        keys is None
+        or keys[-2:] != ["analysis", "error"]
+        or list(_own_names(pd.DataFrame(columns=keys)).columns) != keys
+    ):
+        return None
+    inputs = [k for k in keys if k != "analysis"]
+    fields = _input_fields(inputs, wanted, tax) or inputs
+    read = _batch_jsonl_arrow(path, fields, tax) or _batch_jsonl_python(path, keys, fields, tax)
+    if read is None:
+        return None
+    base, flat = read
+    out = _joined(base, flat)
+    keep = wanted(out.columns) if wanted is not None else None
+    return out if keep is None else out[keep]
+
+
+def _first_keys(path: Path) -> list[str] | None:
+    """The fields of a JSONL file's first object (None when its first line is not one)."""
+    try:
+        with open(path, encoding="utf-8-sig", errors="replace") as fh:
+            line = next((x for x in fh if x.strip()), None)
+        value = json.loads(line) if line is not None else None
+    except (OSError, json.JSONDecodeError):
+        return None
+    return [str(k) for k in value] if isinstance(value, dict) else None
+
+
+def _inputs_frame(columns: dict[str, list]) -> pd.DataFrame:
+    """Input fields as read_table gives JSONL cells: object columns, None for missing (typed per 50,000-row chunk)."""
+    n = len(next(iter(columns.values()))) if columns else 0
+    chunks = []
+    for start in range(0, n, 50_000):
+        chunk = pd.DataFrame({k: v[start : start + 50_000] for k, v in columns.items()}).astype(object)
+        chunks.append(chunk.where(chunk.notna(), None))
+    base = pd.concat(chunks, ignore_index=True)
+    base.columns = [str(c) for c in base.columns]
+    return base
+
+
+def _batch_jsonl_python(path: Path, keys: list[str], fields: list[str], tax):
+    """(input fields, flattened analyses) of a batch JSONL output read line by line, or None (see _read_batch_jsonl)."""
     from .tables import _without_surrogates
 
-    tax = load_taxonomy()
-    keys = None
-    inputs: list[dict] = []
+    inputs: dict[str, list] = {k: [] for k in fields}
     flat: list[dict] = []
     try:
         with open(path, encoding="utf-8-sig", errors="replace") as fh:
@@ -282,33 +328,105 @@ def _read_batch_jsonl(path: Path, wanted=None) -> pd.DataFrame | None:
                 value = json.loads(line)
                 if _ESCAPED_SURROGATE.search(line):  # the only way a lone surrogate gets into a value
                     value, _ = _without_surrogates(value)
-                if not isinstance(value, dict):
+                if not isinstance(value, dict) or list(value) != keys:
                     return None
-                if keys is None:
-                    keys = list(value)
-                    if (
-                        keys[-2:] != ["analysis", "error"]
-                        or list(_own_names(pd.DataFrame(columns=keys)).columns) != keys
-                    ):
-                        return None
-                    fields = _input_fields([k for k in keys if k != "analysis"], wanted, tax)
-                elif list(value) != keys:
-                    return None
-                flat.append(_flat_analysis(value.pop("analysis"), tax))
-                inputs.append(value if fields is None else {k: value[k] for k in fields})
+                flat.append(_flat_analysis(value["analysis"], tax))
+                for k in fields:
+                    inputs[k].append(value[k])
     except (OSError, json.JSONDecodeError, KeyError, TypeError):
         return None
-    if not inputs:
+    if not flat:
         return None
-    chunks = []
-    for start in range(0, len(inputs), 50_000):
-        chunk = pd.DataFrame.from_records(inputs[start : start + 50_000]).astype(object)
-        chunks.append(chunk.where(chunk.notna(), None))
-    base = pd.concat(chunks, ignore_index=True)
-    base.columns = [str(c) for c in base.columns]
-    out = _joined(base, pd.DataFrame(flat, index=base.index))
-    keep = wanted(out.columns) if wanted is not None else None
-    return out if keep is None else out[keep]
+    base = _inputs_frame(inputs)
+    return base, pd.DataFrame(flat, index=base.index)
+
+
+def _batch_jsonl_arrow(path: Path, fields: list[str], tax):
+    """(input fields, flattened analyses) of a batch JSONL output through pyarrow's JSON reader, which skips the
+    fields not asked for; None when it refuses the file or an analysis lacks a field _flat_analysis reads (then the
+    line-by-line reader decides, as before)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.json as pj
+
+    text, items = pa.string(), pa.list_(pa.string())
+    analysis = pa.struct(
+        [
+            ("reasons", pa.list_(pa.struct([("reason", text), ("evidence", items)]))),
+            ("stage", text),
+            ("signals", pa.struct([(s, pa.bool_()) for s in tax.signals])),
+            ("skills_gaps", items),
+            ("skills_mentioned", items),
+            ("actions", pa.list_(pa.struct([("title", text)]))),
+            ("strengths", pa.list_(pa.struct([("aspect", text)]))),
+        ]
+    )
+    schema = pa.schema([*((f, text) for f in fields), ("analysis", analysis)])
+    try:
+        table = pj.read_json(
+            path,
+            read_options=pj.ReadOptions(block_size=8 << 20),
+            parse_options=pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore"),
+        )
+        if not table.num_rows:
+            return None
+        a = table.column("analysis").combine_chunks()
+        present = a.is_valid()
+        part = {name: pc.struct_field(a, name) for name in ("reasons", "stage", "signals", *analysis.names[3:])}
+        # a field _flat_analysis reads (a missing one is a KeyError there) or a legacy file without skill gaps
+        if any(
+            pc.any(pc.and_(present, part[n].is_null())).as_py() for n in ("reasons", "signals", *analysis.names[3:])
+        ):
+            return None
+
+        def joined(lists, field=None) -> list[str] | None:
+            lengths = pc.fill_null(pc.list_value_length(lists), 0).to_numpy(zero_copy_only=False)
+            values = pc.list_flatten(lists)
+            values = pc.struct_field(values, field) if field else values
+            if values.null_count:
+                return None  # ';'.join of a null: a TypeError there
+            offsets = pa.array(np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32))
+            return pc.binary_join(pa.ListArray.from_arrays(offsets, values), ";").to_pylist()
+
+        reasons = part["reasons"]
+        cols = {
+            "reasons": joined(reasons, "reason"),
+            "skills_mentioned": joined(part["skills_mentioned"]),
+            "skills_gaps": joined(part["skills_gaps"]),
+            "actions": joined(part["actions"], "title"),
+            "strength_aspects": joined(part["strengths"], "aspect"),
+        }
+        if any(v is None for v in cols.values()):
+            return None
+        items_of = pc.list_flatten(reasons)
+        if pc.struct_field(items_of, "evidence").null_count:
+            return None
+        names = pc.struct_field(items_of, "reason").to_pylist()
+        evidence = pc.struct_field(items_of, "evidence").to_pylist()
+        ends = np.cumsum(pc.fill_null(pc.list_value_length(reasons), 0).to_numpy(zero_copy_only=False)).tolist()
+        ok = present.to_pylist()
+        inputs = {f: table.column(f).to_pylist() for f in fields}
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError, UnicodeError):
+        return None
+    stage = pc.struct_field(a, "stage").to_pylist()
+    signals = {s: pc.struct_field(part["signals"], s).to_pylist() for s in tax.signals}
+    dumps, start, out_evidence = json.dumps, 0, []
+    for end in ends:
+        out_evidence.append(dumps(dict(zip(names[start:end], evidence[start:end]))))
+        start = end
+    flat = {
+        "reasons": cols["reasons"],
+        "stage_analysis": [s if here else "" for s, here in zip(stage, ok)],
+        **signals,
+        "skills_mentioned": cols["skills_mentioned"],
+        "skills_gaps": cols["skills_gaps"],
+        "actions": cols["actions"],
+        "strength_aspects": cols["strength_aspects"],
+        "evidence": out_evidence,
+    }
+    base = _inputs_frame(inputs)
+    return base, pd.DataFrame(flat, index=base.index)
 
 
 def _input_fields(fields: list[str], wanted, tax) -> list[str] | None:

@@ -551,3 +551,42 @@ def test_charts_are_svg_written_without_matplotlib():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     # overall, over time, employers, skills; withheld heatmap cells are said, not drawn as 'nan%'
     assert out == ["4", "1", "False"]
+
+
+@pytest.mark.parametrize("ascii_only", [True, False])
+def test_the_arrow_jsonl_reader_gives_the_rows_the_line_reader_gave(tmp_path, ascii_only):
+    from analyser.taxonomy import load_taxonomy
+    from analyser.trends import _batch_jsonl_arrow, _batch_jsonl_python, _first_keys
+
+    tax = load_taxonomy()
+    objects = _as_jsonl_rows(demo_like_rows(600))
+    for i, o in enumerate(objects):
+        o["student_id"] = None if o["student_id"] is None else str(o["student_id"])  # text only, as from a CSV
+        o["employer"] = o["employer"].replace("\ud800", 'é 😀 \u2028 \\ "')  # surrogate pairs when escaped
+        if o["analysis"]:
+            o["analysis"]["skills_gaps"] = o["analysis"]["skills_gaps"] or []
+            o["analysis"]["stage"] = None if i % 5 == 0 else o["analysis"]["stage"]
+    path = tmp_path / "a.jsonl"
+    path.write_text("".join(json.dumps(o, ensure_ascii=ascii_only) + "\n" for o in objects), encoding="utf-8")
+    keys = _first_keys(path)
+    fields = [k for k in keys if k != "analysis"]
+    arrow, lines = _batch_jsonl_arrow(path, fields, tax), _batch_jsonl_python(path, keys, fields, tax)
+    assert arrow is not None
+    for a, b in zip(arrow, lines):
+        pd.testing.assert_frame_equal(a, b)
+    pd.testing.assert_frame_equal(load_rows(path), _read_as_before(path))
+    # what pyarrow refuses is read line by line, as before: an id as a number, a lone surrogate, a legacy analysis
+    # without skill gaps, a cell that is not UTF-8
+    for change in ("number", "surrogate", "legacy", "latin-1"):
+        changed = [json.loads(json.dumps(o)) for o in objects]
+        if change == "number":
+            changed[7]["student_id"] = 7
+        elif change == "surrogate":
+            changed[7]["employer"] = "Acme \ud800"
+        elif change == "legacy":
+            changed[8]["analysis"]["skills_gaps"] = None
+        other = tmp_path / f"{change}.jsonl"
+        data = "".join(json.dumps(o) + "\n" for o in changed).encode()
+        other.write_bytes(data.replace(b"Northwind", b"Northw\xefnd", 1) if change == "latin-1" else data)
+        assert _batch_jsonl_arrow(other, fields, tax) is None, change
+        pd.testing.assert_frame_equal(load_rows(other), _read_as_before(other))

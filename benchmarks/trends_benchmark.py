@@ -6,7 +6,11 @@ reasons, skill gaps, actions, strengths and evidence, and in the JSONL the whole
 (scores, action steps, follow-up message), so the file is as large as a real output. `--before REV` also runs the code
 of a git revision on the same files, in the same run, as the reference.
 
-Usage: python benchmarks/trends_benchmark.py [--rows 100000] [--formats csv jsonl] [--before REV] [--json out.json]
+Each round runs every version once (the CLI, then the steps); the medians over `--rounds` are reported, with the range
+of the CLI's times. The steps read only the columns the report uses where the code can (`load_rows(report_only=True)`).
+
+Usage: python benchmarks/trends_benchmark.py [--rows 100000] [--formats csv jsonl] [--before REV] [--rounds 3]
+[--json out.json]
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import argparse
 import json
 import os
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -118,12 +123,16 @@ def lap(name):
     t, c = time.perf_counter(), time.process_time()
     out[name] = {"wall": round(t - t0, 3), "cpu": round(c - c0, 3)}
     t0, c0 = t, c
+import inspect
 from analyser.trends import aggregate, load_rows
 from analyser.trends_report import write_report
 lap("import")
-rows = load_rows(sys.argv[1]); lap("reading")
+# only the columns the report reads, where the code can (what `analyser trends` does once it passes report_only)
+only = {"report_only": True} if "report_only" in inspect.signature(load_rows).parameters else {}
+rows = load_rows(sys.argv[1], **only); lap("reading")
 t = aggregate(rows); lap("aggregating")
 write_report(t, sys.argv[2]); lap("report")
+out["report_only"] = bool(only)
 print(json.dumps(out))
 """
 
@@ -168,13 +177,31 @@ CLI = "import sys\nfrom analyser.cli import main\nsys.argv = ['analyser', 'trend
 def measure(path: Path, out: Path, revision_dir: Path | None) -> dict:
     """The CLI end to end (wall, CPU, peak memory of its process), then the steps in a process of their own."""
     _, wall, cpu, peak = _run(CLI, [str(path), str(out)], revision_dir)
-    steps, *_ = _run(PHASES, [str(path), str(out)], revision_dir)
+    steps, s_wall, s_cpu, s_peak = _run(PHASES, [str(path), str(out)], revision_dir)
+    steps = json.loads(steps.strip().splitlines()[-1])
     return {
         "wall_s": round(wall, 2),
         "cpu_s": round(cpu, 2),
         "peak_mb": round(peak),
-        "steps": json.loads(steps.strip().splitlines()[-1]),
+        "steps_wall_s": round(s_wall, 2),
+        "steps_cpu_s": round(s_cpu, 2),
+        "steps_peak_mb": round(s_peak),
+        "report_only": steps.pop("report_only", False),
+        "steps": steps,
     }
+
+
+def _median_run(runs: list[dict]) -> dict:
+    """The median of each figure over the rounds (steps too), with the range of the CLI's wall and CPU time."""
+    out = {k: round(statistics.median(r[k] for r in runs), 2) for k in runs[0] if isinstance(runs[0][k], (int, float))}
+    out["report_only"] = runs[0]["report_only"]
+    out["steps"] = {
+        step: {k: round(statistics.median(r["steps"][step][k] for r in runs), 3) for k in ("wall", "cpu")}
+        for step in runs[0]["steps"]
+    }
+    out["range"] = {k: [min(r[k] for r in runs), max(r[k] for r in runs)] for k in ("wall_s", "cpu_s")}
+    out["rounds"] = len(runs)
+    return out
 
 
 def main() -> int:
@@ -182,12 +209,14 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--formats", nargs="+", default=["csv", "jsonl"], choices=["csv", "jsonl"])
     parser.add_argument("--before", help="also measure the code of this git revision (e.g. a commit before a change)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds, the versions taking turns in each (medians)")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
-    results = {"rows": args.rows, "cores": os.cpu_count(), "runs": []}
+    results = {"rows": args.rows, "cores": os.cpu_count(), "rounds": args.rounds, "runs": []}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         files = write_files(analysed_rows(args.rows), tmp)
+        os.sync()  # the files written out first, so no version pays for the others' dirty pages
         results["file_mb"] = {k: round(v.stat().st_size / 1e6, 1) for k, v in files.items()}
         versions: list[tuple[str, Path | None]] = [("now", None)]
         if args.before:
@@ -199,13 +228,20 @@ def main() -> int:
             subprocess.run(["tar", "-x", "-C", str(old)], input=archive.stdout, check=True)
             versions.insert(0, (args.before, old))
         for fmt in args.formats:
-            for name, folder in versions:
-                r = measure(files[fmt], tmp / f"report-{fmt}.html", folder)
+            rounds: dict[str, list[dict]] = {name: [] for name, _ in versions}
+            for _ in range(args.rounds):
+                for name, folder in versions:
+                    rounds[name].append(measure(files[fmt], tmp / f"report-{fmt}.html", folder))
+            for name, _ in versions:
+                r = _median_run(rounds[name])
                 r.update({"format": fmt, "code": name})
                 results["runs"].append(r)
                 s = r["steps"]
                 print(
-                    f"{fmt} ({results['file_mb'][fmt]} MB), code {name}: {r['wall_s']} s wall, {r['cpu_s']} s CPU; steps "
+                    f"{fmt} ({results['file_mb'][fmt]} MB), code {name}, median of {args.rounds}: CLI {r['wall_s']} s "
+                    f"wall ({r['range']['wall_s'][0]}-{r['range']['wall_s'][1]}), {r['cpu_s']} s CPU, {r['peak_mb']:.0f} MB "
+                    f"peak; steps{' (report columns only)' if r['report_only'] else ''} {r['steps_wall_s']} s wall, "
+                    f"{r['steps_cpu_s']} s CPU, {r['steps_peak_mb']:.0f} MB: "
                     + ", ".join(f"{k} {v['wall']} s ({v['cpu']} s CPU)" for k, v in s.items()),
                     flush=True,
                 )

@@ -406,7 +406,9 @@ def _batch_jsonl_arrow(path: Path, fields: list[str], tax):
         evidence = pc.struct_field(items_of, "evidence").to_pylist()
         ends = np.cumsum(pc.fill_null(pc.list_value_length(reasons), 0).to_numpy(zero_copy_only=False)).tolist()
         ok = present.to_pylist()
-        inputs = {f: table.column(f).to_pylist() for f in fields}
+        # object columns of str and None, as the line reader's chunks have them once typed (each text made once)
+        base = pd.DataFrame({f: table.column(f).to_numpy(zero_copy_only=False) for f in fields}, dtype=object)
+        del table
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError, UnicodeError):
         return None
     stage = pc.struct_field(a, "stage").to_pylist()
@@ -425,7 +427,6 @@ def _batch_jsonl_arrow(path: Path, fields: list[str], tax):
         "strength_aspects": cols["strength_aspects"],
         "evidence": out_evidence,
     }
-    base = _inputs_frame(inputs)
     return base, pd.DataFrame(flat, index=base.index)
 
 

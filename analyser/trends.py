@@ -371,6 +371,7 @@ def _batch_jsonl_arrow(path: Path, fields: list[str], tax):
         )
         if not table.num_rows:
             return None
+        table.validate(full=True)  # the reader does not check that text is UTF-8: ArrowInvalid when it is not
         a = table.column("analysis").combine_chunks()
         present = a.is_valid()
         part = {name: pc.struct_field(a, name) for name in ("reasons", "stage", "signals", *analysis.names[3:])}
@@ -409,7 +410,7 @@ def _batch_jsonl_arrow(path: Path, fields: list[str], tax):
         # object columns of str and None, as the line reader's chunks have them once typed (each text made once)
         base = pd.DataFrame({f: table.column(f).to_numpy(zero_copy_only=False) for f in fields}, dtype=object)
         del table
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError, UnicodeError):
+    except (pa.ArrowException, OSError, UnicodeError):
         return None
     stage = pc.struct_field(a, "stage").to_pylist()
     signals = {s: pc.struct_field(part["signals"], s).to_pylist() for s in tax.signals}

@@ -31,6 +31,12 @@ def _text_width(text: str, size: float = FONT) -> float:
     return size * (0.55 * len(text) + 0.2 * wide)
 
 
+def _short(label, most: int = 40) -> str:
+    """A label as a chart shows it: at most `most` characters (the table beside the chart has it whole)."""
+    label = str(label)
+    return label if len(label) <= most else label[: most - 1].rstrip() + "…"
+
+
 def _num(v: float) -> str:
     """A coordinate, short: 12, 12.5."""
     v = round(float(v), 1)
@@ -230,7 +236,7 @@ def chart_segment(t: Trends, column: str, vmax: float | None = None) -> str:
     if df.empty:
         return ""
     reasons = list(tax.reason_names)
-    groups = [str(v) for v in df[column]]
+    groups = [_short(v) for v in df[column]]
     vmax = vmax or heatmap_scale(t)
     cell_w, cell_h, y0 = 64, 28, 10
     left = max(_text_width(g) for g in groups) + 20
@@ -276,7 +282,7 @@ def chart_counts(df, label: str, top: int = 15) -> str:
     if shown.empty:
         return ""
     return _bars(
-        [str(v) for v in shown[label]],
+        [_short(v) for v in shown[label]],
         [float(v) for v in shown["count"]],
         color=PALETTE[2],
         xlabel="rejections mentioning it",

@@ -590,3 +590,15 @@ def test_the_arrow_jsonl_reader_gives_the_rows_the_line_reader_gave(tmp_path, as
         other.write_bytes(data.replace(b"Northwind", b"Northw\xefnd", 1) if change == "latin-1" else data)
         assert _batch_jsonl_arrow(other, fields, tax) is None, change
         pd.testing.assert_frame_equal(load_rows(other), _read_as_before(other))
+
+
+def test_a_long_group_name_is_shortened_in_its_chart_not_in_its_table():
+    rows = analysed_rows()
+    long_name = "The Very Long Name of an Employer, Holdings and Subsidiaries Ltd"
+    rows["employer"] = long_name
+    t = aggregate(rows, by=["employer"], min_group=5)
+    from analyser.trends_report import chart_segment
+
+    svg = chart_segment(t, "employer")
+    assert long_name not in svg and f">{long_name[:39].rstrip()}…</text>" in svg
+    assert f"<td>{long_name}</td>" in render(t)

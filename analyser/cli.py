@@ -305,7 +305,7 @@ def batch_cli(
 @app.command("trends")
 def trends_cli(
     input: Annotated[
-        Path, typer.Argument(help="A `batch` output, or a raw feedback table (analysed first).", show_default=False)
+        Path, typer.Argument(help="A `batch` output (a file, or the folder of Parquet parts `--engine dask` writes), or a raw feedback table (analysed first).", show_default=False)
     ],
     output: Annotated[
         Path, typer.Option("--output", "-o", help="The report: one self-contained .html file.", show_default=False)
@@ -345,8 +345,8 @@ def trends_cli(
     from .trends import aggregate, load_rows, refuse_overwrite, write_tables
     from .trends_report import write_report
 
-    if not input.is_file():
-        raise fail(f"input file not found: {input}")
+    if not (input.is_file() or input.is_dir()):
+        raise fail(f"input not found: {input} (a batch output file, a folder of Parquet parts, or a raw feedback file)")
     if output.suffix.lower() not in (".html", ".htm"):
         raise fail(f"--output must be an .html file, got '{output.name}'")
     _require_folder(output)
@@ -356,7 +356,10 @@ def trends_cli(
         raise fail(f"--freq must be M, Q or Y, got '{freq}'")
     try:
         refuse_overwrite(input, output, csv_dir)
-        rows = load_rows(input, text_column=text_column, workers=_workers(workers), model=model)
+        rows = load_rows(
+            input, text_column=text_column, workers=_workers(workers), model=model,
+            report_only=True, date_column=date_column, by=columns,
+        )
         trends = aggregate(
             rows,
             date_column=date_column,

@@ -763,7 +763,7 @@ def aggregate(
     student = roles.get("student")
     reasons = list(tax.reason_names)
     total = len(df)
-    errors = df["error"].fillna("").astype(str) if "error" in df.columns else pd.Series([""] * total)
+    errors = df["error"].astype(object).fillna("").astype(str) if "error" in df.columns else pd.Series([""] * total)
     failed = (errors.str.len() > 0).to_numpy()
     # only the columns the tables read are copied (a batch output also holds the feedback, scores and warnings)
     ok = df[[c for c in report_columns(df.columns, date_column=date_column, by=by) if c != "error"]]

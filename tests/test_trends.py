@@ -602,3 +602,29 @@ def test_a_long_group_name_is_shortened_in_its_chart_not_in_its_table():
     svg = chart_segment(t, "employer")
     assert long_name not in svg and f">{long_name[:39].rstrip()}…</text>" in svg
     assert f"<td>{long_name}</td>" in render(t)
+
+
+def test_trends_command_reads_a_folder_of_parquet_parts(tmp_path):
+    from analyser.batch import run_batch
+
+    src = tmp_path / "raw.csv"
+    pd.DataFrame(
+        {
+            "date": ["2026-01-05"] * 6 + ["2026-02-05"] * 6,
+            "feedback": ["We went with a candidate with more experience in retail banking."] * 6
+            + ["Unfortunately the role has been filled internally."] * 6,
+        }
+    ).to_csv(src, index=False)
+    run_batch(src, tmp_path / "one.csv", workers=1)
+    folder = tmp_path / "parts.parquet"
+    folder.mkdir()
+    analysed = pd.read_csv(tmp_path / "one.csv")
+    analysed.iloc[:5].to_parquet(folder / "part.0.parquet")
+    analysed.iloc[5:].to_parquet(folder / "part.1.parquet")
+    out, tables = tmp_path / "report.html", tmp_path / "tables"
+    result = runner.invoke(app, ["trends", str(folder), "-o", str(out), "--csv", str(tables), "--min-group", "1"])
+    assert result.exit_code == 0, result.output
+    overall = pd.read_csv(tables / "overall.csv").set_index("reason")
+    assert overall.loc["experience", "count"] == 6 and overall.loc["logistics", "count"] == 6
+    missing = runner.invoke(app, ["trends", str(tmp_path / "nowhere"), "-o", str(out)])
+    assert missing.exit_code != 0 and "input not found" in missing.stderr

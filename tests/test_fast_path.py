@@ -3,6 +3,7 @@
 import csv
 import dataclasses
 
+import numpy as np
 import pytest
 
 from analyser.config import DATA_DIR
@@ -225,3 +226,37 @@ def test_sentence_vector_sums_are_reduceats_bit_for_bit():
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
     assert _pairwise_matches_numpy()  # the fast sums are in use with this numpy
     assert np.array_equal(segment_sums(matrix, ids, lengths), np.add.reduceat(matrix[ids], starts, axis=0))
+
+
+def test_batch_scores_are_doc_scores_bit_for_bit(nlp):
+    from analyser.features import featurise
+    from analyser.text_cleaning import clean
+
+    clf = nlp.get_pipe("reasons")
+    texts = demo_texts(200) + [t for t in EDGE_TEXTS if t.strip()] + ["Thanks", "x\n\ny"]
+    docs = list(nlp.pipe([clean(t).text for t in texts], disable=["reasons"]))
+    fs = featurise(docs, clf.embedder)
+    batch = clf.batch_scores(fs)
+    assert sum(len(f.sentences) for f in fs) > 1000 and sum(bool(p) for f in fs for p in f.clauses) > 50
+    for f, probs in zip(fs, batch):
+        assert probs.dtype == np.float32 and probs.tobytes() == clf.doc_scores(f).tobytes()
+    assert clf.batch_scores([]) == []
+    for k in (1, 7):  # the same scores whatever the batch
+        assert [p.tobytes() for p in clf.batch_scores(fs[k : k + 5])] == [p.tobytes() for p in batch[k : k + 5]]
+
+
+def test_sparse_logits_sum_in_sorted_order_as_numpy_does():
+    from analyser.components.reasons import ReasonClassifier
+
+    rng = np.random.default_rng(5)
+    vocab = {f"f{i}": i for i in range(300)}
+    clf = ReasonClassifier(None, "reasons")
+    clf.set_weights(["a", "b", "strength:a"], vocab, rng.standard_normal((300, 3)), rng.standard_normal(3))
+    rows = [[f"f{i}" for i in rng.integers(0, 330, n)] for n in [0, 1, 2, 9, 40, 300, 1200, 3]] + [["unknown"]]
+    got = clf.sparse_logits(rows)
+    for row, feats in zip(got, rows):
+        idx = sorted({vocab[f] for f in feats if f in vocab})
+        want = clf.intercept_.astype(np.float64)
+        if idx:
+            want = want + clf.coef_[idx].sum(axis=0, dtype=np.float64) / np.sqrt(len(idx))
+        assert row.tobytes() == want.tobytes()

@@ -9,6 +9,7 @@ reported when its score is at least 0.5.
 from __future__ import annotations
 
 import json
+from itertools import chain, repeat
 from pathlib import Path
 
 import numpy as np
@@ -72,6 +73,11 @@ class ReasonClassifier:
             for label in self.labels_
             if f"strength:{label}" in self.labels_
         }
+        # doc_scores' clause rule as arrays: strength and signal columns take the clauses' best; a gap column takes it
+        # alone when a clause praises that aspect (its strength column, -1 for none)
+        self._takes_max = np.array([label.startswith(("strength:", "signal:")) for label in self.labels_], dtype=bool)
+        self._praise_col = np.array([self._strength_col.get(label, -1) for label in self.labels_], dtype=int)
+        self._cat_cols = [j for j, label in enumerate(self.labels_) if not label.startswith("strength:")]
 
     # -- scoring --------------------------------------------------------------------------------------------------
     def sentence_scores(self, features: list[list[str]], vectors: np.ndarray | None = None) -> np.ndarray:
@@ -93,6 +99,82 @@ class ReasonClassifier:
         if self.dense_coef_ is not None and vectors is not None and len(features):
             out += vectors.astype(np.float64) @ self.dense_coef_.astype(np.float64)
         return (1.0 / (1.0 + np.exp(-out))).astype(np.float32)
+
+    def sparse_logits(self, features: list[list[str]]) -> np.ndarray:
+        """sentence_scores' logits without the dense part, for many sentences at once (n_sentences x n_labels).
+
+        Bit for bit those of sentence_scores: each row's weights, in sorted index order, are added one after the
+        other in float64 (as numpy sums coef[idx] along its first axis), all rows at once per position.
+        """
+        n, n_vocab = len(features), max(len(self.vocab_), 1)
+        out = np.empty((n, len(self.labels_)), dtype=np.float64)
+        out[:] = self.intercept_.astype(np.float64)
+        lengths = np.fromiter(map(len, features), dtype=np.int64, count=n)
+        ids = np.fromiter(
+            map(self.vocab_.get, chain.from_iterable(features), repeat(-1)), dtype=np.int64, count=int(lengths.sum())
+        )
+        rows = np.repeat(np.arange(n, dtype=np.int64), lengths)
+        known = ids >= 0
+        keys = np.unique(rows[known] * n_vocab + ids[known])  # each row's distinct indices, sorted, rows in order
+        if not len(keys):
+            return out
+        row, idx = np.divmod(keys, n_vocab)
+        counts = np.bincount(row, minlength=n)
+        weights = self.coef_[idx].astype(np.float64)
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        order = np.argsort(-counts, kind="stable")  # longest first: the rows still adding at position k are a prefix
+        left, first = counts[order], starts[order]
+        sums = np.zeros((n, len(self.labels_)), dtype=np.float64)
+        for k in range(int(left[0])):
+            m = int(np.searchsorted(-left, -k, side="left"))  # rows with more than k weights
+            sums[:m] += weights[first[:m] + k]
+        filled = order[left > 0]
+        out[filled] = out[filled] + sums[: len(filled)] / np.sqrt(counts[filled])[:, None]
+        return out
+
+    def batch_scores(self, fs: list[DocFeatures]) -> list[np.ndarray]:
+        """doc_scores of each doc, bit for bit, with the sparse part of all their sentences and clauses done at once."""
+        if self.coef_ is None:
+            raise ValueError(f"component '{self.name}' has no weights: train the model first (analyser train)")
+        rows: list[list[str]] = []
+        for f in fs:
+            rows.extend(f.sentences)
+            for parts in f.clauses:
+                rows.extend(parts)
+        logits = self.sparse_logits(rows)
+        if self.dense_coef_ is not None:
+            # per doc and per clause group, as sentence_scores does: BLAS's last bits depend on the block's shape
+            dense = self.dense_coef_.astype(np.float64)
+            k = 0
+            for f in fs:
+                blocks = [(f.sentences, f.sentence_vectors)] + [(p, v) for p, v in zip(f.clauses, f.clause_vectors)]
+                for feats, vectors in blocks:
+                    if vectors is not None and len(feats):
+                        logits[k : k + len(feats)] += vectors.astype(np.float64) @ dense
+                    k += len(feats)
+        probs_all = (1.0 / (1.0 + np.exp(-logits))).astype(np.float32)
+        out, k = [], 0
+        for f in fs:
+            n = len(f.sentences)
+            probs = probs_all[k : k + n].copy()
+            k += n
+            self._apply_rules(probs, f.sentences)
+            for i, parts in enumerate(f.clauses):
+                if not parts:
+                    continue
+                cp = probs_all[k : k + len(parts)].copy()
+                k += len(parts)
+                self._apply_rules(cp, parts)
+                self._merge_clauses(probs, i, cp)
+            self._lift(probs)
+            out.append(probs)
+        return out
+
+    def _merge_clauses(self, probs: np.ndarray, i: int, cp: np.ndarray) -> None:
+        """doc_scores' clause rule for sentence i, on all labels at once."""
+        best = cp.max(axis=0)
+        praised = np.append((cp >= 0.5).any(axis=0), False)[self._praise_col]  # -1: no strength column
+        probs[i] = np.where(self._takes_max | ~praised, np.maximum(probs[i], best), best)
 
     def doc_scores(self, f: DocFeatures) -> np.ndarray:
         """Sentence probabilities, refined by clause for sentences that contrast praise with a gap.
@@ -173,7 +255,7 @@ class ReasonClassifier:
         return self._embedder
 
     def __call__(self, doc: Doc) -> Doc:
-        return self._score(doc, featurise([doc], self.embedder)[0])
+        return self._score(doc, self.batch_scores(featurise([doc], self.embedder))[0])
 
     def pipe(self, docs, batch_size: int = 128):
         """Score docs in batches: the sentence vectors of a whole batch are computed in one call."""
@@ -186,16 +268,18 @@ class ReasonClassifier:
         yield from self._score_many(batch)
 
     def _score_many(self, docs: list[Doc]):
-        for doc, f in zip(docs, featurise(docs, self.embedder)):
-            yield self._score(doc, f)
+        if not docs:
+            return
+        for doc, probs in zip(docs, self.batch_scores(featurise(docs, self.embedder))):
+            yield self._score(doc, probs)
 
-    def _score(self, doc: Doc, f: DocFeatures) -> Doc:
-        probs = self.doc_scores(f)
+    def _score(self, doc: Doc, probs: np.ndarray) -> Doc:
         doc._.sent_scores = probs
         top = probs.max(axis=0) if len(probs) else np.zeros(len(self.labels_), dtype=np.float32)
-        for j, label in enumerate(self.labels_):
-            if not label.startswith("strength:"):
-                doc.cats[label] = float(rescale(top[j], self.thresholds_.get(label, 0.5)))
+        cols = self._cat_cols
+        thresholds = [self.thresholds_.get(self.labels_[j], 0.5) for j in cols]
+        for j, score in zip(cols, rescale(top[cols], thresholds).tolist()):
+            doc.cats[self.labels_[j]] = score
         return doc
 
     # -- serialisation --------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from .config import DATA_DIR
 
@@ -38,8 +39,13 @@ ROLE_WORDS_KEPT = frozenset({"team", "job", "application", "role", "position", "
 _CAP = r"(?:[A-Z][\w'’&+-]*|[A-Z]\.(?=\s[A-Z]))"
 _JOIN = r"(?:[ ](?:of|and|&|for|de|la|du|von|van|the|in)(?=[ ][A-Z]))?[ ]"
 _NAME = rf"{_CAP}(?:{_JOIN}{_CAP})*"
-_ROLE_NOUN = r"(?i:role|position|post|vacancy|job|opening|opportunity|contract|gig|assignment)"
-_PROGRAMME = r"(?i:programme|program|scheme|internship|apprenticeship|placement|fellowship|traineeship)"
+_ROLE_NOUNS = ("role", "position", "post", "vacancy", "job", "opening", "opportunity", "contract", "gig", "assignment")
+_PROGRAMMES = (
+    *("programme", "program", "scheme", "internship"),
+    *("apprenticeship", "placement", "fellowship", "traineeship"),
+)
+_ROLE_NOUN = rf"(?i:{'|'.join(_ROLE_NOUNS)})"
+_PROGRAMME = rf"(?i:{'|'.join(_PROGRAMMES)})"
 
 
 class MentionsError(ValueError):
@@ -150,15 +156,82 @@ _ROLE = [
     ),
     (rf"^Re:\s*(?P<name>{_NAME})\s*$", 2),
 ]
+
+
+class _Scan(NamedTuple):
+    """Where a pattern's matches can be: find_mentions' time is mostly regex scans that try every position."""
+
+    leads: tuple[str, ...] = ()  # every match starts where one of these starts
+    lower: bool = False  # the leads are a case-insensitive opening, lower-cased: used on ASCII texts only
+    needs: tuple[str, ...] = ()  # every match holds one of these
+
+
+_ARTICLES = ("the ", "our ", "your ", "this ", "a ", "an ")
+# by index in the lists above; a pattern not named here is scanned as it is
+_BODY_SCANS = {
+    0: _Scan(_ROLE_NOUNS, lower=True),
+    1: _Scan(_ROLE_NOUNS, lower=True),
+    2: _Scan(_ARTICLES),
+    3: _Scan(_PROGRAMMES, lower=True),
+    4: _Scan(("our client", "my client", "the client"), lower=True),
+    5: _Scan(("hiring", "team", "panel"), lower=True),
+    6: _Scan(("feedback from",), lower=True),
+    7: _Scan(("interest",), lower=True),
+    8: _Scan(("appl",), lower=True),
+    9: _Scan(("a role", "a position", "a job", "roles", "positions")),
+    10: _Scan(("here at", "everyone at", "all of us at", "us at", "careers", "joining"), lower=True),
+    11: _Scan(needs=("reviewed", "decided", "has chosen")),
+    12: _Scan(needs=("Subject:",)),
+}
+_ROLE_SCANS = {
+    0: _Scan(_ROLE_NOUNS, lower=True),
+    1: _Scan((*_ARTICLES, "for ")),
+    2: _Scan(_ARTICLES),
+    3: _Scan(("appl", "interview", "candidacy", "proposal")),
+    4: _Scan(("Req", "Job ID", "Ref")),
+    5: _Scan(needs=("Subject:",)),
+    6: _Scan(needs=("Re:",)),
+}
 _FLAGS = re.M
-_COMPANY_BODY = [(re.compile(p, _FLAGS), w) for p, w in _COMPANY_BODY]
+_COMPANY_BODY = [(re.compile(p, _FLAGS), w, _BODY_SCANS.get(i, _Scan())) for i, (p, w) in enumerate(_COMPANY_BODY)]
 _COMPANY_SIGNATURE = [(re.compile(p, _FLAGS), w) for p, w in _COMPANY_SIGNATURE]
-_ROLE = [(re.compile(p, _FLAGS), w) for p, w in _ROLE]
+_ROLE = [(re.compile(p, _FLAGS), w, _ROLE_SCANS.get(i, _Scan())) for i, (p, w) in enumerate(_ROLE)]
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n\s*\n")
 _NAME_LINE = re.compile(
     r"^[-–—]?\s*(?:(?P<title>[A-Z][a-z]+\.?)\s)?(?P<first>[A-Z][a-z'’-]+|[A-Z]\.)(?:\s(?P<rest>[A-Z][\w'’-]+(?:\s[A-Z][\w'’-]+){0,2}))?"
     r"\s*(?:$|\s*[|,]\s*.*$|\s+from\s+(?P<from>.+)$)"
 )
+
+
+def _matches(pattern: re.Pattern, scan: _Scan, text: str, low: str | None, starts_of: dict | None = None):
+    """pattern.finditer(text), the same matches, trying only the positions `scan` allows (left to right, each after
+    the end of the match before it); `low` is text.lower() for an ASCII text (same offsets), else None.
+    `starts_of` keeps each scan's positions for the other patterns that share it (for this text only)."""
+    if scan.needs and not any(w in text for w in scan.needs):
+        return
+    if not scan.leads or (scan.lower and low is None):
+        yield from pattern.finditer(text)
+        return
+    starts_of = {} if starts_of is None else starts_of
+    starts = starts_of.get(scan)
+    if starts is None:
+        starts_of[scan] = starts = _starts(low if scan.lower else text, scan.leads)
+    end = 0
+    for start in starts:
+        if start >= end and (m := pattern.match(text, start)):
+            end = m.end()
+            yield m
+
+
+def _starts(text: str, words: tuple[str, ...]) -> list[int]:
+    """Every position where one of `words` starts, in order."""
+    found = set()
+    for word in words:
+        i = text.find(word)
+        while i >= 0:
+            found.add(i)
+            i = text.find(word, i + 1)
+    return sorted(found)
 
 
 def _words(name: str) -> list[str]:
@@ -231,8 +304,17 @@ def _sentences(text: str) -> list[tuple[int, int]]:
 
 
 def _alternative_spans(text: str, lists: _Lists) -> list[tuple[int, int]]:
+    """The rough sentences that hold an alternative cue (`cue in low[a:b]`, from where each cue occurs in `low`)."""
     low = text.lower()
-    return [(a, b) for a, b in _sentences(text) if any(c in low[a:b] for c in lists.alternative_cues)]
+    found = []  # (start, end) in `low` of every occurrence of every cue
+    for cue in lists.alternative_cues:
+        i = low.find(cue)
+        while i >= 0:
+            found.append((i, i + len(cue)))
+            i = low.find(cue, i + 1)
+    if not found:
+        return []
+    return [(a, b) for a, b in _sentences(text) if any(a <= i and j <= b for i, j in found)]
 
 
 def _inside(pos: int, spans: list[tuple[int, int]]) -> bool:
@@ -334,8 +416,11 @@ def find_mentions(text: str) -> Mentions:
             if name:
                 signature.append((weight, body_end + m.start(), name))
     company_cands: list[tuple[int, int, str]] = []
-    for pattern, weight in _COMPANY_BODY:
-        for m in pattern.finditer(text[:body_end]):
+    body = text[:body_end]
+    body_low = low[:body_end] if text.isascii() else None  # ASCII: lower() keeps every offset
+    starts_of: dict = {}
+    for pattern, weight, scan in _COMPANY_BODY:
+        for m in _matches(pattern, scan, body, body_low, starts_of):
             if _inside(m.start("name"), alternative):
                 if for_client:
                     continue  # "a Platform Engineer position with Stackhouse" is another client's
@@ -347,8 +432,8 @@ def find_mentions(text: str) -> Mentions:
         company_cands += signature
 
     role_cands: list[tuple[int, int, str]] = []
-    for pattern, weight in _ROLE:
-        for m in pattern.finditer(text[:body_end]):
+    for pattern, weight, scan in _ROLE:
+        for m in _matches(pattern, scan, body, body_low, starts_of):
             if _inside(m.start("name"), alternative):
                 continue
             name = _clean_role(m.group("name"), lists)

@@ -96,3 +96,44 @@ def test_written_extraction_set_precision_is_at_least_095():
     assert len(cases) >= 60
     for field, r in measure(cases).items():
         assert r["precision"] >= 0.95, (field, r["errors"])
+
+
+def _scan_texts() -> list[str]:
+    import csv
+
+    from analyser.config import DATA_DIR
+
+    with open(DATA_DIR / "demo" / "feedback.csv", newline="", encoding="utf-8") as fh:
+        texts = [row["feedback"] for _, row in zip(range(400), csv.DictReader(fh))]
+    return texts + [
+        "Thank you for your interest in the ROLE AT Acme Ltd. The Hiring Team at Bramble Health reviewed it.",
+        "Your APPLICATION TO Stackhouse, for the Position Of Data Analyst with Kiln Group: a role at Ferro.",
+        "Rôle at Café Nord: the Kelvin \u212a job with Ord. Our Client, Harlow Foods, has decided. Subject: x",
+        "Thank you for applying to the role of Analyst with Ferro\nRe: Graduate Analyst\nReq 123 - Data Lead",
+        "a role at A; the Big Programme at B; careers page at Cove; all of us at Dune; joining Eyre",
+        "an Interesting Position: roles with Fenn, positions at Gale; interviewing for Hale. Ref 42: Isle Lead",
+    ]
+
+
+def test_scans_from_lead_words_give_finditers_matches():
+    from analyser import mentions
+
+    n = 0
+    for text in _scan_texts():
+        low = text.lower() if text.isascii() else None
+        starts_of: dict = {}
+        for pattern, _, scan in mentions._COMPANY_BODY + mentions._ROLE:
+            expected = [m.span() for m in pattern.finditer(text)]
+            assert [m.span() for m in mentions._matches(pattern, scan, text, low, starts_of)] == expected
+            n += len(expected)
+    assert n > 300  # the comparison covers many matches
+
+
+def test_alternative_spans_are_the_sentences_holding_a_cue():
+    from analyser import mentions
+
+    lists = mentions.load_lists()
+    for text in _scan_texts():
+        low = text.lower()
+        expected = [(a, b) for a, b in mentions._sentences(text) if any(c in low[a:b] for c in lists.alternative_cues)]
+        assert mentions._alternative_spans(text, lists) == expected

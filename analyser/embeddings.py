@@ -59,7 +59,9 @@ class Embedder:
         out = np.zeros((len(texts), DIM), dtype=np.float32)
         if not texts:
             return out
-        encodings = self.tokenizer.encode_batch(texts, add_special_tokens=False)
+        # the _fast variant (tokenizers >= 0.20) gives the same ids without tracking character offsets: 2x faster
+        encode = getattr(self.tokenizer, "encode_batch_fast", self.tokenizer.encode_batch)
+        encodings = encode(texts, add_special_tokens=False)
         lengths = np.fromiter((len(e.ids) for e in encodings), dtype=np.int64, count=len(encodings))
         filled = np.flatnonzero(lengths)
         if not len(filled):
@@ -91,7 +93,11 @@ def _segment_sums(matrix, ids, lengths, starts) -> np.ndarray:
         seg = np.flatnonzero(lengths == m)
         base = starts[seg]
         first = matrix[ids[base]]
-        out[seg] = first if m == 1 else first + _pairwise(lambda k, base=base: matrix[ids[base + 1 + k]], m - 1)
+        if m == 1:
+            out[seg] = first
+            continue
+        rest = matrix[ids[base[:, None] + np.arange(1, m)]]  # the other rows of these segments, gathered at once
+        out[seg] = first + _pairwise(lambda k, rest=rest: rest[:, k], m - 1)
     return out
 
 

@@ -49,3 +49,16 @@ def test_a_missing_package_is_named(monkeypatch):
     monkeypatch.setattr(embeddings.importlib.util, "find_spec", lambda name: None)
     with pytest.raises(embeddings.EmbeddingsMissing, match="pip install wordllama"):
         embeddings.package_dir()
+
+
+def test_fast_encoding_gives_the_same_token_ids():
+    from analyser.embeddings import _load
+    from analyser.text_cleaning import clean
+
+    tokenizer, _ = _load()
+    if not hasattr(tokenizer, "encode_batch_fast"):
+        pytest.skip("this tokenizers version has no encode_batch_fast (Embedder uses encode_batch)")
+    texts = ["", " ", "naïve café — “quoted” 😀", "日本語のテキスト", "e\u0301 İstanbul ß ﬁ \u200b", "Tab\tand\nnewline"]
+    texts += [clean(t).text for t in ["We need more SQL. Thanks!", "x" * 3000, "a  b   c\r\n\r\nd"]]
+    slow = [e.ids for e in tokenizer.encode_batch(texts, add_special_tokens=False)]
+    assert [e.ids for e in tokenizer.encode_batch_fast(texts, add_special_tokens=False)] == slow

@@ -3,8 +3,8 @@
 SpanRuler runs every token pattern through one Matcher, whose cost grows with patterns x tokens even when a pattern
 cannot match. Here a token pattern made only of literal words ({"LOWER": "x"} or {"LOWER": {"IN": [...]}}, optional
 tokens included) is expanded into phrases for a PhraseMatcher (a trie lookup per token), with `IS_SENT_START`
-conditions checked on the few matches; the other patterns share one Matcher, run only on a doc that holds, for one
-of them, a word that each of its mandatory tokens allows. The spans (start, end, label, id) and their order are those
+conditions checked on the few matches; every other pattern keeps a Matcher of its own, run only on a doc that holds
+one of the words each of its mandatory tokens allows. The spans (start, end, label, id) and their order are those
 SpanRuler gives: the same set of Span objects, sorted the same way. Patterns are saved in SpanRuler's JSONL format
 (as patterns.jsonl; a SpanRuler's own file, "patterns", is read too).
 """
@@ -108,10 +108,6 @@ class SpanMatcher:
             self._phrase[self.phrase_matcher_attr] = PhraseMatcher(self.nlp.vocab, attr=self.phrase_matcher_attr)
         self._targets: dict[int, tuple[int, int, dict[int, bool]]] = {}  # match key -> label, id, sentence starts
         self._guarded: list[tuple[list[frozenset[int]], Matcher]] = []  # Matcher patterns behind their word sets
-        # All of those patterns in one Matcher: a Matcher call walks the doc's Token objects (most of its time), so
-        # one walk serves every pattern whose words are present. A pattern whose words are absent cannot match, so
-        # the others add nothing.
-        self._all_guarded = Matcher(self.nlp.vocab, validate=self.validate)
 
     @property
     def key(self) -> str:
@@ -159,7 +155,6 @@ class SpanMatcher:
             matcher = Matcher(self.nlp.vocab, validate=self.validate)
             matcher.add(key, [pattern])
             self._guarded.append((words, matcher))
-            self._all_guarded.add(key, [pattern])
 
     def match(self, doc: Doc) -> list[Span]:
         """The spans SpanRuler.match gives for this doc: deduplicated, sorted."""
@@ -169,8 +164,9 @@ class SpanMatcher:
                 found.extend(matcher(doc))
         if self._guarded:
             present = set(doc.to_array(LOWER).tolist()) if len(doc) else set()
-            if any(all(not group.isdisjoint(present) for group in words) for words, _ in self._guarded):
-                found.extend(self._all_guarded(doc))
+            for words, matcher in self._guarded:
+                if all(not group.isdisjoint(present) for group in words):
+                    found.extend(matcher(doc))
         spans = set()
         for m_id, start, end in found:
             label, span_id, sent_start = self._targets[m_id]

@@ -162,10 +162,14 @@ class _Scan(NamedTuple):
     """Where a pattern's matches can be: find_mentions' time is mostly regex scans that try every position."""
 
     leads: tuple[str, ...] = ()  # every match starts where one of these starts
-    lower: bool = False  # the leads are a case-insensitive opening, lower-cased: used on ASCII texts only
+    lower: bool = False  # the leads are a case-insensitive opening, lower-cased: looked for in the folded text
     needs: tuple[str, ...] = ()  # every match holds one of these
 
 
+# Each character to the ASCII letter it matches in a case-insensitive pattern (re matches "K" with the Kelvin sign,
+# "i" with dotless and dotted I, "s" with the long s; a test checks every code point): a folded text has the same
+# length and offsets, and a case-insensitive lower-case word can only match where the folded text has it.
+_FOLD = {ord(c): c.lower() for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"} | {0x130: "i", 0x131: "i", 0x17F: "s", 0x212A: "k"}
 _ARTICLES = ("the ", "our ", "your ", "this ", "a ", "an ")
 # by index in the lists above; a pattern not named here is scanned as it is
 _BODY_SCANS = {
@@ -203,19 +207,24 @@ _NAME_LINE = re.compile(
 )
 
 
-def _matches(pattern: re.Pattern, scan: _Scan, text: str, low: str | None, starts_of: dict | None = None):
+def fold(text: str) -> str:
+    """`text` with each character that a case-insensitive pattern matches with an ASCII letter made that letter."""
+    return text.lower() if text.isascii() else text.translate(_FOLD)
+
+
+def _matches(pattern: re.Pattern, scan: _Scan, text: str, folded: str, starts_of: dict | None = None):
     """pattern.finditer(text), the same matches, trying only the positions `scan` allows (left to right, each after
-    the end of the match before it); `low` is text.lower() for an ASCII text (same offsets), else None.
-    `starts_of` keeps each scan's positions for the other patterns that share it (for this text only)."""
+    the end of the match before it); `folded` is fold(text). `starts_of` keeps each scan's positions for the other
+    patterns that share it (for this text only)."""
     if scan.needs and not any(w in text for w in scan.needs):
         return
-    if not scan.leads or (scan.lower and low is None):
+    if not scan.leads:
         yield from pattern.finditer(text)
         return
     starts_of = {} if starts_of is None else starts_of
     starts = starts_of.get(scan)
     if starts is None:
-        starts_of[scan] = starts = _starts(low if scan.lower else text, scan.leads)
+        starts_of[scan] = starts = _starts(folded if scan.lower else text, scan.leads)
     end = 0
     for start in starts:
         if start >= end and (m := pattern.match(text, start)):
@@ -331,15 +340,17 @@ def _sign_off_index(lines: list[str], lists: _Lists) -> int | None:
     return found
 
 
-def _signer(lines: list[str], lists: _Lists) -> str | None:
-    """The signer's line as written ("J. Whitfield", "Priya Shah"), to keep it from being taken for an employer."""
-    i = _sign_off_index(lines, lists)
+def _signer(lines: list[str], lists: _Lists, i: int | None = -1) -> str | None:
+    """The signer's line as written ("J. Whitfield", "Priya Shah"), to keep it from being taken for an employer.
+
+    `i`: the sign-off line's index when the caller has it (-1: look it up)."""
+    i = _sign_off_index(lines, lists) if i == -1 else i
     rest = [ln.strip() for ln in lines[i + 1 :] if ln.strip()][:1] if i is not None else []
     return re.split(r"\s*[|,]\s*|\s+from\s+", rest[0])[0] if rest else None
 
 
-def _contact(lines: list[str], lists: _Lists) -> str | None:
-    i = _sign_off_index(lines, lists)
+def _contact(lines: list[str], lists: _Lists, i: int | None = -1) -> str | None:
+    i = _sign_off_index(lines, lists) if i == -1 else i
     candidates = []
     if i is not None:
         candidates = [ln for ln in lines[i + 1 :] if ln.strip()][:1]
@@ -400,7 +411,10 @@ def find_mentions(text: str) -> Mentions:
     low = text.lower()
     lines = text.split("\n")
     alternative = _alternative_spans(text, lists)
-    for_client = any(c in low for c in lists.client_cues) or bool(_platform_pattern(lists.platforms).search(low))
+    # a platform's whole-word search only where one of the names occurs at all
+    for_client = any(c in low for c in lists.client_cues) or (
+        any(p in low for p in lists.platforms) and bool(_platform_pattern(lists.platforms).search(low))
+    )
     sign_off = _sign_off_index(lines, lists)
     body_end = sum(len(ln) + 1 for ln in lines[:sign_off]) if sign_off is not None else len(text)
     notes: list[str] = []
@@ -417,10 +431,10 @@ def find_mentions(text: str) -> Mentions:
                 signature.append((weight, body_end + m.start(), name))
     company_cands: list[tuple[int, int, str]] = []
     body = text[:body_end]
-    body_low = low[:body_end] if text.isascii() else None  # ASCII: lower() keeps every offset
+    folded = low[:body_end] if text.isascii() else fold(body)  # ASCII: lower() is fold()
     starts_of: dict = {}
     for pattern, weight, scan in _COMPANY_BODY:
-        for m in _matches(pattern, scan, body, body_low, starts_of):
+        for m in _matches(pattern, scan, body, folded, starts_of):
             if _inside(m.start("name"), alternative):
                 if for_client:
                     continue  # "a Platform Engineer position with Stackhouse" is another client's
@@ -433,14 +447,14 @@ def find_mentions(text: str) -> Mentions:
 
     role_cands: list[tuple[int, int, str]] = []
     for pattern, weight, scan in _ROLE:
-        for m in _matches(pattern, scan, body, body_low, starts_of):
+        for m in _matches(pattern, scan, body, folded, starts_of):
             if _inside(m.start("name"), alternative):
                 continue
             name = _clean_role(m.group("name"), lists)
             if name:
                 role_cands.append((weight, m.start(), name))
-    contact = _contact(lines, lists)
-    signer = _signer(lines, lists)
+    contact = _contact(lines, lists, sign_off)
+    signer = _signer(lines, lists, sign_off)
 
     # a role's words are not an employer ("the Store Manager role" -> "at Store Manager"), nor is the signer
     roles = {n.lower() for _, _, n in role_cands}

@@ -109,6 +109,7 @@ def _scan_texts() -> list[str]:
         "Thank you for your interest in the ROLE AT Acme Ltd. The Hiring Team at Bramble Health reviewed it.",
         "Your APPLICATION TO Stackhouse, for the Position Of Data Analyst with Kiln Group: a role at Ferro.",
         "Rôle at Café Nord: the Kelvin \u212a job with Ord. Our Client, Harlow Foods, has decided. Subject: x",
+        "The ROLE AT Ąbc: the Ro\u0130e, a \u017fcheme with Cove, internsh\u0131p at Dune, a \u212aey JOB WITH Eyre",
         "Thank you for applying to the role of Analyst with Ferro\nRe: Graduate Analyst\nReq 123 - Data Lead",
         "a role at A; the Big Programme at B; careers page at Cove; all of us at Dune; joining Eyre",
         "an Interesting Position: roles with Fenn, positions at Gale; interviewing for Hale. Ref 42: Isle Lead",
@@ -120,11 +121,12 @@ def test_scans_from_lead_words_give_finditers_matches():
 
     n = 0
     for text in _scan_texts():
-        low = text.lower() if text.isascii() else None
+        folded = mentions.fold(text)
+        assert len(folded) == len(text)
         starts_of: dict = {}
         for pattern, _, scan in mentions._COMPANY_BODY + mentions._ROLE:
             expected = [m.span() for m in pattern.finditer(text)]
-            assert [m.span() for m in mentions._matches(pattern, scan, text, low, starts_of)] == expected
+            assert [m.span() for m in mentions._matches(pattern, scan, text, folded, starts_of)] == expected
             n += len(expected)
     assert n > 300  # the comparison covers many matches
 
@@ -137,3 +139,15 @@ def test_alternative_spans_are_the_sentences_holding_a_cue():
         low = text.lower()
         expected = [(a, b) for a, b in mentions._sentences(text) if any(c in low[a:b] for c in lists.alternative_cues)]
         assert mentions._alternative_spans(text, lists) == expected
+
+
+def test_folding_maps_every_character_a_case_insensitive_letter_matches():
+    import re
+    import string
+
+    from analyser import mentions
+
+    chars = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)
+    for letter in string.ascii_lowercase:
+        matching = set(re.findall(f"(?i){letter}", chars))
+        assert {c for c in matching if mentions.fold(c) != letter} == set(), letter

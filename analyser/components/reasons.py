@@ -115,9 +115,10 @@ class ReasonClassifier:
         )
         rows = np.repeat(np.arange(n, dtype=np.int64), lengths)
         known = ids >= 0
-        keys = np.unique(rows[known] * n_vocab + ids[known])  # each row's distinct indices, sorted, rows in order
+        keys = np.sort(rows[known] * n_vocab + ids[known])  # each row's indices, sorted, rows in order
         if not len(keys):
             return out
+        keys = keys[np.concatenate([[True], keys[1:] != keys[:-1]])]  # distinct (np.unique hashes: 10x slower)
         row, idx = np.divmod(keys, n_vocab)
         counts = np.bincount(row, minlength=n)
         weights = self.coef_[idx].astype(np.float64)

@@ -102,6 +102,11 @@ def placeholders(path: Path = PLACEHOLDERS_PATH) -> frozenset[str]:
     return frozenset(_normal(v) for v in values)
 
 
+@lru_cache(maxsize=2)
+def _longest(strings: frozenset[str]) -> int:
+    return max(map(len, strings), default=0)
+
+
 def _normal(text: str) -> str:
     return " ".join(re.sub(r"[\W_]+", " ", text.lower()).split())
 
@@ -124,7 +129,12 @@ def cell_problem(value) -> str | None:
         words = _WORD.findall(value)
         if len(words) < 2 and not _UNSPACED_SCRIPT.search(value):
             return NO_FEEDBACK
-        if _FORMULA.match(value) or _normal(value) in placeholders():
+        if _FORMULA.match(value):
+            return NO_FEEDBACK
+        known = placeholders()
+        # every ASCII letter of a cell is in its normal form: a cell with more letters than any placeholder is none
+        could_be = not value.isascii() or sum(map(len, words)) <= _longest(known)
+        if could_be and _normal(value) in known:
             return NO_FEEDBACK
     return None
 

@@ -349,3 +349,14 @@ def test_parquet_output_whose_first_chunk_is_all_errors(tmp_path):
     df = _read_out(out)
     assert len(df) == 4 and df["error"].tolist() == ["empty cell", NO_FEEDBACK, "", ""]
     assert df["score_experience"].iloc[2] > 0.5 and df["strengths"].iloc[2] == 0
+
+
+def test_every_placeholder_in_any_case_and_punctuation_is_no_feedback():
+    from analyser.batch import _normal, placeholders
+
+    for p in sorted(placeholders()):
+        for cell in (p, p.upper(), f"  {p.title()} !", f"{p}."):
+            if len(p.split()) > 1 or cell != p:  # one word is caught as a single word anyway
+                assert cell_problem(cell) == NO_FEEDBACK, cell
+    longer = "Not applicable for this role, sadly"
+    assert _normal(longer) not in placeholders() and cell_problem(longer) is None

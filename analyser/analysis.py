@@ -216,7 +216,7 @@ def _result(
     spans = _highlights(doc, sents, praised, evidence_of) if highlights else []
     signals = detect_signals(doc)
     stage = detect_stage(doc, starts, doc_words(doc))
-    polarity = skill_polarity(doc, clf)
+    polarity = skill_polarity(doc, clf, sents)
     gaps = {s: polarity.kinds[s] for s in polarity.gaps}
     mentions = find_mentions(raw)
     names = [r["reason"] for r in reasons]

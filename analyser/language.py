@@ -22,10 +22,12 @@ def _settings() -> tuple[frozenset[str], float, int]:
 def detect_language(text: str) -> str:
     """ISO 639-1 code of the text's language; 'en' for texts too short to tell."""
     words, min_share, min_words = _settings()
-    tokens = [w.lower() for w in _WORD.findall(text[:SAMPLE_CHARS])]
+    sample = text[:SAMPLE_CHARS]
+    # an ASCII text lower-cased first has the same words, lower-cased (one lower() instead of one per word)
+    tokens = _WORD.findall(sample.lower()) if sample.isascii() else [w.lower() for w in _WORD.findall(sample)]
     if len(tokens) < min_words:
         return "en"
-    if sum(t in words for t in tokens) / len(tokens) >= min_share:
+    if sum(map(words.__contains__, tokens)) / len(tokens) >= min_share:
         return "en"
     import py3langid  # loads its model (about 0.5 s): only for texts that fail the cheap check
 

@@ -36,17 +36,18 @@ def _kinds() -> dict[str, str]:
     return skill_kinds()
 
 
-def skill_polarity(doc, clf) -> SkillPolarity:
+def skill_polarity(doc, clf, sents: list | None = None) -> SkillPolarity:
     """Each skill mention judged by its sentence's scores (the reasons component) and the praise cues of its clause.
 
     In a sentence that contrasts clauses ("impressed by your X, but we need Y"), a skill in a clause with a praise
     cue is praised and one in another clause takes the sentence's gap; otherwise the sentence's scores decide.
+    `sents`: list(doc.sents), when the caller has it.
     """
     spans = list(doc.spans.get("skills", []))
     if not spans:
         return SkillPolarity([], [], {})
     cues = list(doc.spans.get("cues", []))
-    sents = list(doc.sents)
+    sents = list(doc.sents) if sents is None else sents
     starts = [s.start for s in sents]
     probs = doc._.sent_scores
     labels = clf.labels_
@@ -55,14 +56,17 @@ def skill_polarity(doc, clf) -> SkillPolarity:
     thresholds = np.array([clf.thresholds_.get(labels[j], 0.5) for j in gap_cols])
     verdict: dict[str, set[str]] = {}
     kinds: dict[str, str] = {}
+    of_sentence: dict[int, tuple] = {}  # a sentence's gap and praise scores and clauses, for its other skills
     for span in spans:
         name = span.id_ or span.text
         kinds.setdefault(name, _kinds().get(span.label_, "tool"))
         i = int(np.searchsorted(starts, span.start, side="right")) - 1
-        p = probs[i]
-        gap = float(np.max(rescale(p[gap_cols], thresholds))) if gap_cols else 0.0
-        praise = float(np.max(p[praise_cols])) if praise_cols else 0.0
-        parts = clauses(sents[i])
+        if i not in of_sentence:
+            p = probs[i]
+            gap = float(np.max(rescale(p[gap_cols], thresholds))) if gap_cols else 0.0
+            praise = float(np.max(p[praise_cols])) if praise_cols else 0.0
+            of_sentence[i] = (gap, praise, clauses(sents[i]))
+        gap, praise, parts = of_sentence[i]
         if len(parts) > 1:
             part = next(c for c in parts if c.start <= span.start < c.end)
             if _praises(spans_in(cues, part)):

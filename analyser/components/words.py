@@ -47,9 +47,11 @@ def _read_words(doc: Doc) -> list[Word]:
     known = _known.setdefault(vocab.lang, {})
     # Inside a memory zone (the web server) a text's new words are to be forgotten with it: kept for this doc only.
     keep = {} if vocab.in_memory_zone else known
-    out = []
-    for orth in doc.to_array(ORTH).tolist():
-        word = known.get(orth) or keep.get(orth)
+    orths = doc.to_array(ORTH).tolist()
+    out = list(map(known.get, orths))  # most words are known: one lookup each, the rest filled in below
+    for i in [i for i, word in enumerate(out) if word is None]:
+        orth = orths[i]
+        word = keep.get(orth)
         if word is None:
             lex = vocab[orth]
             word = Word(
@@ -67,5 +69,5 @@ def _read_words(doc: Doc) -> list[Word]:
             )
             if len(keep) < MAX_WORDS:
                 keep[orth] = word
-        out.append(word)
+        out[i] = word
     return out

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -56,17 +57,24 @@ class Embedder:
 
     def __call__(self, texts: list[str]) -> np.ndarray:
         """n_texts x DIM float32; zeros for a text with no tokens."""
+        distinct = dict.fromkeys(texts)
+        if len(distinct) < len(texts):  # a line said many times ("Best wishes,") is embedded once: the same vector
+            row = {text: i for i, text in enumerate(distinct)}
+            return self._embed(list(distinct))[[row[text] for text in texts]]
+        return self._embed(texts)
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
         out = np.zeros((len(texts), DIM), dtype=np.float32)
         if not texts:
             return out
         # the _fast variant (tokenizers >= 0.20) gives the same ids without tracking character offsets: 2x faster
         encode = getattr(self.tokenizer, "encode_batch_fast", self.tokenizer.encode_batch)
-        encodings = encode(texts, add_special_tokens=False)
-        lengths = np.fromiter((len(e.ids) for e in encodings), dtype=np.int64, count=len(encodings))
+        pieces = [e.ids for e in encode(texts, add_special_tokens=False)]
+        lengths = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
         filled = np.flatnonzero(lengths)
         if not len(filled):
             return out
-        ids = np.concatenate([np.asarray(encodings[i].ids, dtype=np.int64) for i in filled])
+        ids = np.fromiter(chain.from_iterable(pieces), dtype=np.int64, count=int(lengths.sum()))
         out[filled] = segment_sums(self.matrix, ids, lengths[filled])
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         np.divide(out, norms, out=out, where=norms > 0)

@@ -62,3 +62,10 @@ def test_fast_encoding_gives_the_same_token_ids():
     texts += [clean(t).text for t in ["We need more SQL. Thanks!", "x" * 3000, "a  b   c\r\n\r\nd"]]
     slow = [e.ids for e in tokenizer.encode_batch(texts, add_special_tokens=False)]
     assert [e.ids for e in tokenizer.encode_batch_fast(texts, add_special_tokens=False)] == slow
+
+
+def test_a_repeated_text_gets_the_vector_it_gets_alone():
+    texts = ["Best wishes,\n", "We need more SQL.", "", "Best wishes,\n", "x", "We need more SQL."]
+    together = embeddings.embed(texts)
+    alone = np.vstack([embeddings.embed([t]) for t in texts])
+    assert together.dtype == np.float32 and together.tobytes() == alone.tobytes()

@@ -17,6 +17,7 @@ import numpy as np
 
 CONFIG = "l2_supercat"
 DIM = 256
+GATHER_ROWS = 2048  # token rows gathered at once when summing sentence vectors (2 MB)
 
 
 class EmbeddingsMissing(RuntimeError):
@@ -104,8 +105,12 @@ def _segment_sums(matrix, ids, lengths, starts) -> np.ndarray:
         if m == 1:
             out[seg] = first
             continue
-        rest = matrix[ids[base[:, None] + np.arange(1, m)]]  # the other rows of these segments, gathered at once
-        out[seg] = first + _pairwise(lambda k, rest=rest: rest[:, k], m - 1)
+        # the other rows of these segments, gathered a block of segments at a time: a few MB that stay in cache and
+        # are reused, rather than one large array that is faulted in afresh on every call
+        block = max(1, GATHER_ROWS // (m - 1))
+        for k in range(0, len(seg), block):
+            rest = matrix[ids[base[k : k + block, None] + np.arange(1, m)]]
+            out[seg[k : k + block]] = first[k : k + block] + _pairwise(lambda j, rest=rest: rest[:, j], m - 1)
     return out
 
 

@@ -232,6 +232,8 @@ class ReasonClassifier:
         if not self.rules_:
             return
         for i, feats in enumerate(sentence_feats):
+            if not any(map(str.startswith, feats, repeat(RULE_FEATURE))):
+                continue  # most sentences name no rule (a scan in C; nothing below changes them)
             named = {f[len(RULE_FEATURE) :] for f in feats if f.startswith(RULE_FEATURE)}
             for reason in named:
                 j = self._col.get(reason)

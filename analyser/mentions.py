@@ -216,7 +216,7 @@ def _matches(pattern: re.Pattern, scan: _Scan, text: str, folded: str, starts_of
     """pattern.finditer(text), the same matches, trying only the positions `scan` allows (left to right, each after
     the end of the match before it); `folded` is fold(text). `starts_of` keeps each scan's positions for the other
     patterns that share it (for this text only)."""
-    if scan.needs and not any(w in text for w in scan.needs):
+    if scan.needs and not any(map(text.__contains__, scan.needs)):
         return
     if not scan.leads:
         yield from pattern.finditer(text)
@@ -412,8 +412,8 @@ def find_mentions(text: str) -> Mentions:
     lines = text.split("\n")
     alternative = _alternative_spans(text, lists)
     # a platform's whole-word search only where one of the names occurs at all
-    for_client = any(c in low for c in lists.client_cues) or (
-        any(p in low for p in lists.platforms) and bool(_platform_pattern(lists.platforms).search(low))
+    for_client = any(map(low.__contains__, lists.client_cues)) or (
+        any(map(low.__contains__, lists.platforms)) and bool(_platform_pattern(lists.platforms).search(low))
     )
     sign_off = _sign_off_index(lines, lists)
     body_end = sum(len(ln) + 1 for ln in lines[:sign_off]) if sign_off is not None else len(text)

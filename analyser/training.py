@@ -24,7 +24,10 @@ from .features import DocFeatures, featurise
 from .taxonomy import load_taxonomy
 from .text_cleaning import clean
 
-C_GRID = (1.0, 3.0)  # 0.3 and 10 were never best on dev or real-dev in this data
+# Weaker regularisation (C 10 and 30) wins on dev and test, which the team wrote like the training data, but loses
+# on real feedback (with b1-b24: real-dev micro-F1 0.766 and 0.761 against 0.803 at C=3; test 0.885 and 0.884
+# against 0.849): it learns the team's wording. So C stays at most 3, chosen on dev within that.
+C_GRID = (1.0, 3.0)
 WEIGHTING = (None, "balanced")
 # Weight of the dense sentence vector against the sparse features (which sum to unit length per sentence); 0 = off.
 DENSE_GRID = (0.0, 0.5, 1.0)

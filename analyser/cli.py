@@ -447,6 +447,8 @@ def train_cli(
         train(out_dir=out, seed=seed, log=err.print)
     except (FileNotFoundError, ValueError) as exc:
         raise fail(str(exc), 1) from None
+    except OSError as exc:
+        raise fail(f"cannot write the model to {out}: {exc.strerror or exc}") from None
 
 
 @app.command("evaluate")

@@ -303,6 +303,7 @@ def fit_model(
 
 def train(*, out_dir: Path = MODEL_DIR, labelled_dir: Path = LABELLED_DIR, seed: int = SEED, log=print) -> dict:
     """Train on the train split, tune on dev, and save the pipeline with its provenance in meta.json."""
+    Path(out_dir).mkdir(parents=True, exist_ok=True)  # before the long fit, so a bad --out fails at once
     train_docs, dev_docs = load_split("train", labelled_dir), load_split("dev", labelled_dir)
     log(f"train: {len(train_docs)} documents, dev: {len(dev_docs)} documents")
     nlp, meta = fit_model(train_docs, dev_docs, seed=seed, log=log)

@@ -114,3 +114,11 @@ def test_trends_by_a_column_with_a_slash_writes_its_table(table, tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "t" / "by_a_b.csv").exists()
+
+
+def test_train_into_a_folder_that_cannot_exist_fails_at_once(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = runner.invoke(app, ["train", "--out", str(blocker / "model")])
+    one_line_exit_2(result, "cannot write the model")
+    assert "cannot write the model" in result.stderr

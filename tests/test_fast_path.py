@@ -82,6 +82,30 @@ def test_token_patterns_split_into_phrases_and_guarded_matchers(blank_nlp):
     ]
 
 
+def test_guarded_matcher_runs_over_the_window_a_match_can_cover(nlp):
+    from spacy.attrs import LOWER
+
+    from analyser.components.span_matcher import match_window
+
+    assert match_window([{"LOWER": {"IN": ["with", "Who"]}}, {"OP": "{0,5}"}, {"LOWER": "x", "OP": "?"}]) == (
+        frozenset({"with", "who"}),
+        7,
+    )
+    assert match_window([{"LOWER": "whose"}, {"OP": "*"}, {"LOWER": "x"}]) == (frozenset({"whose"}), None)
+    assert match_window([{"LOWER": "a", "OP": "?"}, {"LOWER": "b"}]) == (None, 2)
+    assert match_window([{"LIKE_NUM": True}, {"OP": "{2,}"}]) == (None, None)
+    cues = nlp.get_pipe("cues")
+    texts = demo_texts(60) + EDGE_TEXTS
+    texts += [" ".join(texts[i : i + 3]) for i in range(0, 60, 3)]  # longer docs, matches far from both ends
+    calls = 0
+    for doc in nlp.pipe(texts, disable=["cues", "skills", "reasons"]):
+        lowers = doc.to_array(LOWER)
+        for _, matcher, lead, most in cues._guarded:  # every pattern, whether or not its words are present
+            assert sorted(cues._run(matcher, doc, lowers, lead, most)) == sorted(matcher(doc))
+            calls += 1
+    assert calls > 1000
+
+
 def test_saved_pipeline_round_trips(blank_nlp, tmp_path):
     import spacy
 

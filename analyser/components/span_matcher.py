@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
+import numpy as np
 import srsly
 from spacy.attrs import LOWER, ORTH
 from spacy.errors import MatchPatternError
@@ -90,6 +91,39 @@ def required_words(pattern: list[dict]) -> list[frozenset[str]]:
     return out
 
 
+def _most_tokens(spec: dict) -> int | None:
+    """The most tokens one pattern token can match (an upper bound), None when unbounded ("*", "+", "{n,}")."""
+    op = spec.get("OP")
+    if op in (None, "?", "!"):
+        return 1
+    if isinstance(op, str) and op.startswith("{") and op.endswith("}"):
+        parts = op[1:-1].split(",")
+        if len(parts) == 1 and parts[0].strip().isdigit():
+            return int(parts[0])
+        if len(parts) == 2 and parts[1].strip().isdigit():
+            return int(parts[1])
+    return None
+
+
+def match_window(pattern: list[dict]) -> tuple[frozenset[str] | None, int | None]:
+    """(words, most): what bounds where a token pattern can match in a doc.
+
+    `words` are the lower-case words its first token allows when that token is a literal one it cannot skip (every
+    match starts at one of them), else None; `most` is the most tokens a match can span, None when unbounded.
+    """
+    lengths = [_most_tokens(spec) for spec in pattern]
+    most = None if None in lengths else sum(lengths)
+    first = pattern[0] if pattern else {}
+    words = None
+    if first.get("OP") is None:
+        for key, value in first.items():
+            values = _alternatives(value) if key.upper() in _LITERAL_ATTRS else None
+            if values is not None:
+                words = frozenset(v.lower() for v in values)
+                break
+    return words, most
+
+
 class SpanMatcher:
     """Token and phrase patterns to doc.spans[spans_key], as SpanRuler(spans_key=..., overwrite=True) does."""
 
@@ -107,7 +141,9 @@ class SpanMatcher:
         if self.phrase_matcher_attr not in self._phrase:
             self._phrase[self.phrase_matcher_attr] = PhraseMatcher(self.nlp.vocab, attr=self.phrase_matcher_attr)
         self._targets: dict[int, tuple[int, int, dict[int, bool]]] = {}  # match key -> label, id, sentence starts
-        self._guarded: list[tuple[list[frozenset[int]], Matcher]] = []  # Matcher patterns behind their word sets
+        # Matcher patterns behind their word sets, with what bounds their matches: the lower-case ids their first
+        # token allows (or None) and the most tokens a match spans (or None)
+        self._guarded: list[tuple[list[frozenset[int]], Matcher, np.ndarray | None, int | None]] = []
 
     @property
     def key(self) -> str:
@@ -154,7 +190,9 @@ class SpanMatcher:
             words = [frozenset(strings.add(w) for w in group) for group in required_words(pattern)]
             matcher = Matcher(self.nlp.vocab, validate=self.validate)
             matcher.add(key, [pattern])
-            self._guarded.append((words, matcher))
+            lead, most = match_window(pattern)
+            lead_ids = None if lead is None else np.array(sorted(strings.add(w) for w in lead), dtype=np.uint64)
+            self._guarded.append((words, matcher, lead_ids, most))
 
     def match(self, doc: Doc) -> list[Span]:
         """The spans SpanRuler.match gives for this doc: deduplicated, sorted."""
@@ -163,10 +201,11 @@ class SpanMatcher:
             if len(matcher):
                 found.extend(matcher(doc))
         if self._guarded:
-            present = set(doc.to_array(LOWER).tolist()) if len(doc) else set()
-            for words, matcher in self._guarded:
+            lowers = doc.to_array(LOWER) if len(doc) else np.zeros(0, dtype=np.uint64)
+            present = set(lowers.tolist())
+            for words, matcher, lead_ids, most in self._guarded:
                 if all(not group.isdisjoint(present) for group in words):
-                    found.extend(matcher(doc))
+                    found.extend(self._run(matcher, doc, lowers, lead_ids, most))
         spans = set()
         for m_id, start, end in found:
             label, span_id, sent_start = self._targets[m_id]
@@ -174,6 +213,21 @@ class SpanMatcher:
                 continue
             spans.add(Span(doc, start, end, label=label, span_id=span_id))
         return sorted(spans)
+
+    @staticmethod
+    def _run(matcher: Matcher, doc: Doc, lowers: np.ndarray, lead_ids: np.ndarray | None, most: int | None):
+        """matcher(doc), run only over the tokens a match can cover: from the first place its first word occurs to
+        `most` tokens past the last (the Matcher makes two Token objects per token it walks). The same matches."""
+        if lead_ids is None:
+            return matcher(doc)
+        at = np.flatnonzero(np.isin(lowers, lead_ids))
+        if not len(at):
+            return []
+        start = int(at[0])
+        end = len(doc) if most is None else min(len(doc), int(at[-1]) + most)
+        if start == 0 and end == len(doc):
+            return matcher(doc)
+        return [(m_id, a + start, b + start) for m_id, a, b in matcher(doc[start:end])]
 
     def __call__(self, doc: Doc) -> Doc:
         doc.spans[self.spans_key] = self.match(doc)

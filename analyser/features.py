@@ -50,35 +50,36 @@ def sentence_features(sent: Span, cues: list[Span], skills: list[Span]) -> list[
 
 def _features(words: list[tuple[int, str]], cues: list[tuple[int, int, str]], has_skill: bool) -> list[str]:
     """Feature strings from a sentence's kept words (token index, word) and its cues (start, end, label)."""
-    # clause id of each token: a new clause starts at each clause break
-    clause_of, clause = {}, 0
-    for i, w in words:
-        if w in CLAUSE_BREAKS:
-            clause += 1
-        clause_of[i] = clause
-    scope: dict[int, set[str]] = {}
-    for c_start, c_end, label in cues:
-        if label in SCOPE_LABELS:
-            c = clause_of.get(c_start, clause_of.get(c_end - 1))
-            if c is not None:
-                scope.setdefault(c, set()).add(label[0].upper())
     tokens = [w for _, w in words if w not in CLAUSE_BREAKS]
     feats = ["w:" + w for w in tokens]
-    feats.extend(f"b:{a}_{b}" for a, b in zip(tokens, tokens[1:]))
+    feats += ["b:" + a + "_" + b for a, b in zip(tokens, tokens[1:])]
     # Crude stems group word forms the data has not shown ("experienced"/"experiences", "qualified"/"qualification").
-    feats.extend("s:" + w[:STEM] for w in tokens if len(w) > STEM and w.isalpha())
-    if scope:
+    feats += ["s:" + w[:STEM] for w in tokens if len(w) > STEM and w.isalpha()]
+    if cues:  # clauses matter only to cues: a sentence without any (most) skips them
+        # clause id of each token: a new clause starts at each clause break
+        clause_of, clause = {}, 0
         for i, w in words:
             if w in CLAUSE_BREAKS:
+                clause += 1
+            clause_of[i] = clause
+        scope: dict[int, set[str]] = {}
+        for c_start, c_end, label in cues:
+            if label in SCOPE_LABELS:
+                c = clause_of.get(c_start, clause_of.get(c_end - 1))
+                if c is not None:
+                    scope.setdefault(c, set()).add(label[0].upper())
+        if scope:
+            for i, w in words:
+                if w in CLAUSE_BREAKS:
+                    continue
+                for mark in scope.get(clause_of[i], ()):
+                    feats.append(f"{mark}:{w}")
+        for c_start, _, label in cues:
+            if label in SCOPE_LABELS or label.startswith(IGNORED_CUES):
                 continue
-            for mark in scope.get(clause_of[i], ()):
-                feats.append(f"{mark}:{w}")
-    for c_start, _, label in cues:
-        if label in SCOPE_LABELS or label.startswith(IGNORED_CUES):
-            continue
-        feats.append("c:" + label)
-        for mark in scope.get(clause_of.get(c_start, -1), ()):
-            feats.append(f"c{mark}:{label}")
+            feats.append("c:" + label)
+            for mark in scope.get(clause_of.get(c_start, -1), ()):
+                feats.append(f"c{mark}:{label}")
     if has_skill:
         feats.append("has_skill")
     n = len(tokens)
@@ -177,7 +178,7 @@ class _DocTokens:
         self.lower = [w.lower for w in words]
         self.is_space = [w.is_space for w in words]
         self.idx = arr[:, 0].tolist()
-        self.doc_text = "".join(w.text + " " if ws else w.text for w, ws in zip(words, arr[:, 1].tolist()))
+        self.doc_text = "".join([w.text + " " if ws else w.text for w, ws in zip(words, arr[:, 1].tolist())])
         self.sent_starts = [0, *(i for i in np.flatnonzero(arr[:, 2] == 1).tolist() if i > 0)]
         # the word each token gives sentence_features (None: skipped), as _norm and its punctuation rule have it
         self.word: list[str | None] = [
@@ -229,7 +230,12 @@ class _DocTokens:
         """sentence_features() of doc[start:end] with the cue and skill spans inside it."""
         cues = [c for c in self.cues if c[0] >= start and c[1] <= end]
         skill_tokens = {i for s, e in self.skills if s >= start and e <= end for i in range(s, e)}
-        words = [
-            (i, "<skill>" if i in skill_tokens else self.word[i]) for i in range(start, end) if self.word[i] is not None
-        ]
+        if skill_tokens:
+            words = [
+                (i, "<skill>" if i in skill_tokens else w)
+                for i, w in zip(range(start, end), self.word[start:end])
+                if w is not None
+            ]
+        else:
+            words = [(i, w) for i, w in zip(range(start, end), self.word[start:end]) if w is not None]
         return _features(words, cues, bool(skill_tokens))

@@ -181,6 +181,7 @@ def _result(
     """The analysis of one processed doc; `text` is the string it was made from (doc.text, which spaCy rebuilds from
     the tokens on every access)."""
     tax = load_taxonomy()
+    gap_reasons = tax.gap_reasons  # a property that rebuilds its tuple on each read
     clf = nlp.get_pipe("reasons")
     labels = clf.labels_
     probs = doc._.sent_scores
@@ -188,7 +189,7 @@ def _result(
     starts = [s.start for s in sents] if doc.has_annotation("SENT_START") else []
     language = detect_language(text)
     warnings = list(warnings)
-    scores = {r: round(float(doc.cats.get(r, 0.0)), 4) for r in tax.gap_reasons}
+    scores = {r: round(float(doc.cats.get(r, 0.0)), 4) for r in gap_reasons}
     if language != "en":
         warnings.append(f"the text does not look like English (detected '{language}'): reasons may be missed")
         scores = {r: min(s, NON_ENGLISH_CAP) for r, s in scores.items()}
@@ -196,7 +197,7 @@ def _result(
     strengths, praised = _strengths(sents, probs, labels, text)
     evidence_of: dict[int, list[str]] = {}
     reasons = []
-    for r in sorted(tax.gap_reasons, key=lambda r: -scores[r]):
+    for r in sorted(gap_reasons, key=lambda r: -scores[r]):
         if scores[r] < 0.5:
             continue
         evidence_idx = _evidence(r, sents, probs, labels, clf.thresholds_.get(r, 0.5), praised)
@@ -209,7 +210,7 @@ def _result(
             continue
         reasons.append({"reason": r, "score": scores[r], "evidence": evidence})
     none_score = round(1.0 - max(scores.values(), default=0.0), 4)
-    scores = {r: scores.get(r, 0.0) for r in tax.gap_reasons} | {tax.none_reason: none_score if not reasons else 0.0}
+    scores = {r: scores.get(r, 0.0) for r in gap_reasons} | {tax.none_reason: none_score if not reasons else 0.0}
     if not reasons:
         reasons = [{"reason": tax.none_reason, "score": none_score, "evidence": []}]
 
@@ -220,15 +221,17 @@ def _result(
     gaps = {s: polarity.kinds[s] for s in polarity.gaps}
     mentions = find_mentions(raw)
     names = [r["reason"] for r in reasons]
+    # the sentences that offer feedback matter only when the text offers it (the follow-up reads nothing else)
+    offered = signals.get("feedback_offered", False)
     offered_in = [
         _text_of(doc[slice(*sentence_bounds(c, starts))], text)
-        for c in doc.spans.get("cues", [])
+        for c in (doc.spans.get("cues", []) if offered else [])
         if c.label_ == "feedback_offered"
     ]
     facts = FollowUpFacts(
         reasons=names,
         door_open=signals.get("door_open", False),
-        feedback_offered=signals.get("feedback_offered", False),
+        feedback_offered=offered,
         feedback_declined=signals.get("feedback_declined", False),
         offer_is_call=offer_is_call(offered_in),
         close_second=says_close_second(text),

@@ -28,29 +28,6 @@ class Word(NamedTuple):
     is_upper: bool
     is_alpha: bool
     is_lower: bool
-    seg: int = 0  # what the segmenter reads of the word, as bits (see segment_bits)
-
-
-# The segmenter's bits of a word; a whitespace word's line breaks are counted from bit 8 up.
-SPACE, ENDER, LIKE_NUM, TITLE, UPPER, BULLET, ALPHA, LOWER = (1 << k for k in range(8))
-_ENDERS = frozenset(".!?:;")
-_BULLETS = frozenset("-*•–·")
-
-
-def segment_bits(text: str, is_space: bool, is_punct: bool, like_num, is_title, is_upper, is_alpha, is_lower) -> int:
-    """A word's flags for the segmenter: ENDER when it ends a sentence by punctuation ("." "?!" "..."; "e.g." is not
-    punct), BULLET when it opens with a bullet character, and its own attributes."""
-    bits = (
-        (SPACE if is_space else 0)
-        | (ENDER if text[-1] in _ENDERS and (is_punct or text in {"?", "!"}) else 0)
-        | (LIKE_NUM if like_num else 0)
-        | (TITLE if is_title else 0)
-        | (UPPER if is_upper else 0)
-        | (BULLET if text[0] in _BULLETS else 0)
-        | (ALPHA if is_alpha else 0)
-        | (LOWER if is_lower else 0)
-    )
-    return bits | (text.count("\n") << 8) if is_space else bits
 
 
 _known: dict[str, dict[int, Word]] = {}  # language -> ORTH -> Word
@@ -77,21 +54,18 @@ def _read_words(doc: Doc) -> list[Word]:
         word = keep.get(orth)
         if word is None:
             lex = vocab[orth]
-            text, is_space, is_punct, like_num = lex.orth_, lex.is_space, lex.is_punct, lex.like_num
-            is_title, is_upper, is_alpha, is_lower = lex.is_title, lex.is_upper, lex.is_alpha, lex.is_lower
             word = Word(
-                text,
+                lex.orth_,
                 lex.lower_,
-                is_space,
-                is_punct,
-                like_num,
+                lex.is_space,
+                lex.is_punct,
+                lex.like_num,
                 lex.like_url,
                 lex.like_email,
-                is_title,
-                is_upper,
-                is_alpha,
-                is_lower,
-                segment_bits(text, is_space, is_punct, like_num, is_title, is_upper, is_alpha, is_lower),
+                lex.is_title,
+                lex.is_upper,
+                lex.is_alpha,
+                lex.is_lower,
             )
             if len(keep) < MAX_WORDS:
                 keep[orth] = word

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import srsly
-from spacy.attrs import LOWER, ORTH
+from spacy.attrs import LOWER, ORTH, SENT_START
 from spacy.errors import MatchPatternError
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
@@ -207,10 +207,16 @@ class SpanMatcher:
                 if all(not group.isdisjoint(present) for group in words):
                     found.extend(self._run(matcher, doc, lowers, lead_ids, most))
         spans = set()
+        starts = None  # token.is_sent_start is True where a token's SENT_START is positive: read once, when needed
         for m_id, start, end in found:
             label, span_id, sent_start = self._targets[m_id]
-            if start == end or any((doc[start + k].is_sent_start is True) != want for k, want in sent_start.items()):
+            if start == end:
                 continue
+            if sent_start:
+                if starts is None:
+                    starts = (doc.to_array(SENT_START).astype(np.int64) > 0).tolist()
+                if any(starts[start + k] != want for k, want in sent_start.items()):
+                    continue
             spans.add(Span(doc, start, end, label=label, span_id=span_id))
         return sorted(spans)
 

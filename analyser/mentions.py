@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -232,15 +233,18 @@ def _matches(pattern: re.Pattern, scan: _Scan, text: str, folded: str, starts_of
             yield m
 
 
-def _starts(text: str, words: tuple[str, ...]) -> list[int]:
-    """Every position where one of `words` starts, in order."""
-    found = set()
+def _occurrences(text: str, words) -> Iterator[tuple[int, int]]:
+    """(start, end) of every occurrence of each of `words` in `text`, word after word."""
     for word in words:
         i = text.find(word)
         while i >= 0:
-            found.add(i)
+            yield i, i + len(word)
             i = text.find(word, i + 1)
-    return sorted(found)
+
+
+def _starts(text: str, words: tuple[str, ...]) -> list[int]:
+    """Every position where one of `words` starts, in order."""
+    return sorted({i for i, _ in _occurrences(text, words)})
 
 
 def _words(name: str) -> list[str]:
@@ -314,13 +318,7 @@ def _sentences(text: str) -> list[tuple[int, int]]:
 
 def _alternative_spans(text: str, lists: _Lists) -> list[tuple[int, int]]:
     """The rough sentences that hold an alternative cue (`cue in low[a:b]`, from where each cue occurs in `low`)."""
-    low = text.lower()
-    found = []  # (start, end) in `low` of every occurrence of every cue
-    for cue in lists.alternative_cues:
-        i = low.find(cue)
-        while i >= 0:
-            found.append((i, i + len(cue)))
-            i = low.find(cue, i + 1)
+    found = list(_occurrences(text.lower(), lists.alternative_cues))
     if not found:
         return []
     return [(a, b) for a, b in _sentences(text) if any(a <= i and j <= b for i, j in found)]
@@ -340,17 +338,14 @@ def _sign_off_index(lines: list[str], lists: _Lists) -> int | None:
     return found
 
 
-def _signer(lines: list[str], lists: _Lists, i: int | None = -1) -> str | None:
-    """The signer's line as written ("J. Whitfield", "Priya Shah"), to keep it from being taken for an employer.
-
-    `i`: the sign-off line's index when the caller has it (-1: look it up)."""
-    i = _sign_off_index(lines, lists) if i == -1 else i
+def _signer(lines: list[str], i: int | None) -> str | None:
+    """The signer's line as written ("J. Whitfield", "Priya Shah"), to keep it from being taken for an employer;
+    `i` is the sign-off line's index (_sign_off_index)."""
     rest = [ln.strip() for ln in lines[i + 1 :] if ln.strip()][:1] if i is not None else []
     return re.split(r"\s*[|,]\s*|\s+from\s+", rest[0])[0] if rest else None
 
 
-def _contact(lines: list[str], lists: _Lists, i: int | None = -1) -> str | None:
-    i = _sign_off_index(lines, lists) if i == -1 else i
+def _contact(lines: list[str], lists: _Lists, i: int | None) -> str | None:
     candidates = []
     if i is not None:
         candidates = [ln for ln in lines[i + 1 :] if ln.strip()][:1]
@@ -454,7 +449,7 @@ def find_mentions(text: str) -> Mentions:
             if name:
                 role_cands.append((weight, m.start(), name))
     contact = _contact(lines, lists, sign_off)
-    signer = _signer(lines, lists, sign_off)
+    signer = _signer(lines, sign_off)
 
     # a role's words are not an employer ("the Store Manager role" -> "at Store Manager"), nor is the signer
     roles = {n.lower() for _, _, n in role_cands}

@@ -230,12 +230,7 @@ class _DocTokens:
         """sentence_features() of doc[start:end] with the cue and skill spans inside it."""
         cues = [c for c in self.cues if c[0] >= start and c[1] <= end]
         skill_tokens = {i for s, e in self.skills if s >= start and e <= end for i in range(s, e)}
+        words = [(i, w) for i, w in zip(range(start, end), self.word[start:end]) if w is not None]
         if skill_tokens:
-            words = [
-                (i, "<skill>" if i in skill_tokens else w)
-                for i, w in zip(range(start, end), self.word[start:end])
-                if w is not None
-            ]
-        else:
-            words = [(i, w) for i, w in zip(range(start, end), self.word[start:end]) if w is not None]
+            words = [(i, "<skill>" if i in skill_tokens else w) for i, w in words]
         return _features(words, cues, bool(skill_tokens))

@@ -141,8 +141,7 @@ def fit_weights(X, dense, Y, known, *, C: float, class_weight, dense_scale: floa
 def doc_top_scores(classifier, prepared: list[Prepared]) -> np.ndarray:
     """Highest sentence probability of each label, per document (n_docs x n_labels)."""
     out = []
-    for p in prepared:
-        probs = classifier.doc_scores(p.features)
+    for probs in classifier.batch_scores([p.features for p in prepared]):  # doc_scores, bit for bit, in one pass
         out.append(probs.max(axis=0) if len(probs) else np.zeros(len(classifier.labels_)))
     return np.array(out)
 

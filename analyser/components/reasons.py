@@ -78,6 +78,9 @@ class ReasonClassifier:
         self._takes_max = np.array([label.startswith(("strength:", "signal:")) for label in self.labels_], dtype=bool)
         self._praise_col = np.array([self._strength_col.get(label, -1) for label in self.labels_], dtype=int)
         self._cat_cols = [j for j, label in enumerate(self.labels_) if not label.startswith("strength:")]
+        # thresholds by column, for doc.cats' rescaling and the abstention lift (fixed until the next set_weights)
+        self._cat_thresholds = [self.thresholds_.get(self.labels_[j], 0.5) for j in self._cat_cols]
+        self._gap_cut = np.array([self.thresholds_.get(self.labels_[j], 0.5) for j in self._gap_cols], dtype=np.float32)
 
     # -- scoring --------------------------------------------------------------------------------------------------
     def sentence_scores(self, features: list[list[str]], vectors: np.ndarray | None = None) -> np.ndarray:
@@ -211,7 +214,7 @@ class ReasonClassifier:
         a = self._col.get(ANY_REASON)
         if self.lift_ is None or a is None or not len(probs) or not len(self._gap_cols):
             return
-        cut = np.array([self.thresholds_.get(self.labels_[j], 0.5) for j in self._gap_cols], dtype=np.float32)
+        cut = self._gap_cut
         gaps = probs[:, self._gap_cols]
         if (gaps >= cut).any():
             return
@@ -280,8 +283,7 @@ class ReasonClassifier:
         doc._.sent_scores = probs
         top = probs.max(axis=0) if len(probs) else np.zeros(len(self.labels_), dtype=np.float32)
         cols = self._cat_cols
-        thresholds = [self.thresholds_.get(self.labels_[j], 0.5) for j in cols]
-        for j, score in zip(cols, rescale(top[cols], thresholds).tolist()):
+        for j, score in zip(cols, rescale(top[cols], self._cat_thresholds).tolist()):
             doc.cats[self.labels_[j]] = score
         return doc
 

@@ -196,11 +196,18 @@ def _reads(header: list[str], wanted) -> list[str] | None:
     if wanted is None or not is_analysed(header) or "analysis" in header:
         return None
     renamed = list(_own_names(pd.DataFrame(columns=header)).columns)
+    # score_unspecified is read too, so that the rows are still seen to be analysed
+    return _chosen(header, renamed, wanted, also=("score_unspecified",))
+
+
+def _chosen(names: list[str], renamed: list[str], wanted, also: tuple[str, ...] = ()) -> list[str] | None:
+    """The `names` whose new names (`renamed`, position for position) `wanted(renamed)` keeps, or are in `also`;
+    None when `wanted` keeps everything (a named column is missing)."""
     keep = wanted(renamed)
     if keep is None:
         return None
-    keep = {*keep, "score_unspecified"}  # read too, so the rows are still seen to be analysed
-    return [h for h, r in zip(header, renamed) if r in keep]
+    keep = {*keep, *also}
+    return [n for n, r in zip(names, renamed) if r in keep]
 
 
 def _read_parquet(path: Path, wanted) -> pd.DataFrame:
@@ -437,11 +444,7 @@ def _input_fields(fields: list[str], wanted, tax) -> list[str] | None:
     if wanted is None:
         return None
     names = list(_joined(pd.DataFrame(columns=fields), pd.DataFrame(columns=list(_flat_analysis(None, tax)))).columns)
-    keep = wanted(names)
-    if keep is None:
-        return None
-    keep = set(keep)
-    return [f for f, name in zip(fields, names) if name in keep]
+    return _chosen(fields, names, wanted)
 
 
 def _flat_analysis(a, tax) -> dict:

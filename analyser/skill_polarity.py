@@ -36,18 +36,17 @@ def _kinds() -> dict[str, str]:
     return skill_kinds()
 
 
-def skill_polarity(doc, clf, sents: list | None = None) -> SkillPolarity:
+def skill_polarity(doc, clf, sents: list) -> SkillPolarity:
     """Each skill mention judged by its sentence's scores (the reasons component) and the praise cues of its clause.
 
     In a sentence that contrasts clauses ("impressed by your X, but we need Y"), a skill in a clause with a praise
     cue is praised and one in another clause takes the sentence's gap; otherwise the sentence's scores decide.
-    `sents`: list(doc.sents), when the caller has it.
+    `sents` is list(doc.sents), which the caller has already made.
     """
     spans = list(doc.spans.get("skills", []))
     if not spans:
         return SkillPolarity([], [], {})
     cues = list(doc.spans.get("cues", []))
-    sents = list(doc.sents) if sents is None else sents
     starts = [s.start for s in sents]
     probs = doc._.sent_scores
     labels = clf.labels_

@@ -389,10 +389,26 @@ def run_batch(
         raise
     finally:
         if pool is not None:
-            pool.terminate()
-            pool.join()  # reaped, so no process or semaphore is left behind
+            end_pool(pool)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def end_pool(pool, timeout: float = 20.0) -> None:
+    """Terminate the worker pool and reap it, so no process or semaphore is left behind.
+
+    A signal that lands inside the pool's own bookkeeping can leave a lock held, and `Pool.terminate` then waits for
+    ever (seen once in CI after SIGHUP): past `timeout` seconds the workers are killed instead."""
+    import threading
+
+    ender = threading.Thread(target=lambda: (pool.terminate(), pool.join()), daemon=True)
+    ender.start()
+    ender.join(timeout)
+    if ender.is_alive():
+        import multiprocessing as mp
+
+        for child in mp.active_children():
+            child.kill()
 
 
 def analyse_cells(

@@ -53,6 +53,9 @@ def _end_on_signals() -> None:
     import signal
 
     def stop(signum, _frame):
+        for name in ("SIGTERM", "SIGHUP"):  # a second signal must not interrupt the clean-up of the first
+            if hasattr(signal, name):
+                signal.signal(getattr(signal, name), signal.SIG_IGN)
         raise KeyboardInterrupt
 
     for name in ("SIGTERM", "SIGHUP"):
@@ -61,6 +64,17 @@ def _end_on_signals() -> None:
                 signal.signal(getattr(signal, name), stop)
             except ValueError:  # not the main thread (a test runner): leave the signals as they are
                 return
+
+
+def _exit_soon(code: int, seconds: float = 30.0) -> None:
+    """After an interrupted run has cleaned up, make sure the process ends even if interpreter shutdown hangs
+    (multiprocessing's exit handlers join children and handler threads): a stopped batch must not linger."""
+    import os
+    import threading
+
+    timer = threading.Timer(seconds, os._exit, (code,))
+    timer.daemon = True
+    timer.start()
 
 
 def _require_model(model: Path) -> None:
@@ -286,6 +300,7 @@ def batch_cli(
     except TableError as exc:
         raise fail(str(exc)) from None
     except Interrupted as exc:
+        _exit_soon(130)
         raise fail(str(exc), 130) from None
     if quiet:
         return

@@ -77,3 +77,28 @@ def test_workers_die_when_the_parent_is_killed(tmp_path):
     proc.wait()
     time.sleep(2)
     assert workers and [p for p in workers if Path(f"/proc/{p}").exists()] == []
+
+
+class _StuckPool:
+    """A pool whose terminate never returns, as Pool.terminate does when a signal left one of its locks held."""
+
+    def terminate(self):
+        import threading
+
+        threading.Event().wait()
+
+    def join(self):
+        pass
+
+
+def test_a_pool_that_will_not_terminate_has_its_workers_killed():
+    import multiprocessing as mp
+
+    from analyser.batch import end_pool
+
+    worker = mp.get_context("spawn").Process(target=time.sleep, args=(60,), daemon=True)
+    worker.start()
+    started = time.time()
+    end_pool(_StuckPool(), timeout=0.5)
+    worker.join(10)
+    assert worker.exitcode is not None and time.time() - started < 10

@@ -204,7 +204,10 @@ def _init_worker(model: str, actions: str | None, full: bool) -> None:
 def analyse_texts(texts: list[str], model: str, actions: str | None, full: bool) -> tuple[list[dict], dict[str, float]]:
     """Compact output rows for texts (errors included), with the time spent cleaning and in the model."""
     from .analysis import InputError, analyse_many
+    from .language import preload
     from .pipeline import recycle_pipeline
+
+    preload()  # the language identifier loads while the pipeline does (most batches have a text that needs it)
 
     kwargs = {"model": Path(model)}
     if actions:

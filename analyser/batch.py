@@ -205,7 +205,7 @@ def analyse_texts(texts: list[str], model: str, actions: str | None, full: bool)
     """Compact output rows for texts (errors included), with the time spent cleaning and in the model."""
     from .analysis import InputError, analyse_many
     from .language import preload
-    from .pipeline import recycle_pipeline
+    from .pipeline import freeze_loaded, recycle_pipeline
 
     preload()  # the language identifier loads while the pipeline does (most batches have a text that needs it)
 
@@ -220,7 +220,8 @@ def analyse_texts(texts: list[str], model: str, actions: str | None, full: bool)
     # One spaCy batch per task: the sentence vectors and scores of all its texts are computed in one call each.
     for result in analyse_many(texts, timings=timings, highlights=full, batch_size=max(len(texts), 1), **kwargs):
         rows.append(error_row(str(result)) if isinstance(result, InputError) else row_from_analysis(result, full=full))
-    recycle_pipeline(len(texts), Path(model))
+    if not recycle_pipeline(len(texts), Path(model)):
+        freeze_loaded()
     return rows, timings
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from functools import lru_cache
 from pathlib import Path
 
@@ -14,6 +15,7 @@ MATCHER_FACTORIES = ("span_ruler", MATCHER_FACTORY)
 # Texts a loaded pipeline serves before recycle_pipeline lets it go (a load costs about 1-2 s; see recycle_pipeline).
 RELOAD_EVERY = 20_000
 _served: dict[Path, int] = {}
+_frozen = False
 
 
 def build_pipeline(*, with_classifier: bool = True):
@@ -56,13 +58,30 @@ def recycle_pipeline(texts: int, path: Path = MODEL_DIR, *, every: int = RELOAD_
     without bound. A memory_zone per chunk frees them but makes tokenizing ~1.36x slower (each zone rebuilds the words
     it uses); a fresh pipeline every ~20k texts keeps memory flat for a load's cost (1-2 s).
     """
+    global _frozen
     path = Path(path)
     _served[path] = _served.get(path, 0) + texts
     if _served[path] < every:
         return False
     _served.clear()
     load_pipeline.cache_clear()
+    if _frozen:  # the dropped pipeline's objects go back to the collector, to be freed with it
+        gc.unfreeze()
+        _frozen = False
     return True
+
+
+def freeze_loaded() -> None:
+    """Move every object alive now (the loaded pipeline, its vocabulary, patterns, feature vocabulary, word caches)
+    out of the cyclic garbage collector's reach, once per loaded pipeline (a batch calls it after its first task).
+
+    They live as long as the pipeline, yet each full collection walked all of them: 0.29 s of 6.2 s on 3,000 texts,
+    0.02 s frozen. Objects freed by reference counting are freed as before; recycle_pipeline unfreezes them all.
+    """
+    global _frozen
+    if not _frozen:
+        gc.freeze()
+        _frozen = True
 
 
 def use_matchers(nlp, factory: str = MATCHER_FACTORY):

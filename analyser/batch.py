@@ -203,11 +203,14 @@ def _init_worker(model: str, actions: str | None, full: bool) -> None:
 
 def analyse_texts(texts: list[str], model: str, actions: str | None, full: bool) -> tuple[list[dict], dict[str, float]]:
     """Compact output rows for texts (errors included), with the time spent cleaning and in the model."""
+    from . import embeddings, language
     from .analysis import InputError, analyse_many
-    from .language import preload
     from .pipeline import freeze_loaded, recycle_pipeline
 
-    preload()  # the language identifier loads while the pipeline does (most batches have a text that needs it)
+    # the sentence embeddings and the language identifier load in background threads while the pipeline loads (most
+    # batches have a text that needs the identifier); started before spaCy is imported they gained less
+    embeddings.preload()
+    language.preload()
 
     kwargs = {"model": Path(model)}
     if actions:

@@ -51,4 +51,11 @@ def preload() -> None:
     global _preloaded
     if not _preloaded:
         _preloaded = True
-        threading.Thread(target=_classify, args=("",), name="langid-preload", daemon=True).start()
+        threading.Thread(target=_quietly_loaded, name="langid-preload", daemon=True).start()
+
+
+def _quietly_loaded() -> None:
+    try:
+        _classify("")
+    except Exception:  # noqa: S110  (a text that needs the identifier loads it again and raises it)
+        pass

@@ -144,6 +144,7 @@ class SpanMatcher:
         # Matcher patterns behind their word sets, with what bounds their matches: the lower-case ids their first
         # token allows (or None) and the most tokens a match spans (or None)
         self._guarded: list[tuple[list[frozenset[int]], Matcher, np.ndarray | None, int | None]] = []
+        self._guard_bits: tuple[dict[int, int], list[int]] | None = None  # see _guards
 
     @property
     def key(self) -> str:
@@ -193,6 +194,7 @@ class SpanMatcher:
             lead, most = match_window(pattern)
             lead_ids = None if lead is None else np.array(sorted(strings.add(w) for w in lead), dtype=np.uint64)
             self._guarded.append((words, matcher, lead_ids, most))
+            self._guard_bits = None
 
     def match(self, doc: Doc) -> list[Span]:
         """The spans SpanRuler.match gives for this doc: deduplicated, sorted."""
@@ -202,9 +204,12 @@ class SpanMatcher:
                 found.extend(matcher(doc))
         if self._guarded:
             lowers = doc.to_array(LOWER) if len(doc) else np.zeros(0, dtype=np.uint64)
-            present = set(lowers.tolist())
-            for words, matcher, lead_ids, most in self._guarded:
-                if all(not group.isdisjoint(present) for group in words):
+            word_bits, needs = self._guards()
+            held = 0  # a bit for each word set that holds a word of the doc
+            for word in set(lowers.tolist()).intersection(word_bits):
+                held |= word_bits[word]
+            for need, (_, matcher, lead_ids, most) in zip(needs, self._guarded):
+                if held & need == need:  # every word set of the pattern holds a word of the doc
                     found.extend(self._run(matcher, doc, lowers, lead_ids, most))
         spans = set()
         starts = None  # token.is_sent_start is True where a token's SENT_START is positive: read once, when needed
@@ -219,6 +224,23 @@ class SpanMatcher:
                     continue
             spans.add(Span(doc, start, end, label=label, span_id=span_id))
         return sorted(spans)
+
+    def _guards(self) -> tuple[dict[int, int], list[int]]:
+        """The guarded patterns' word sets as bits: for each word, the bits of the sets that hold it; for each
+        pattern, the bits of its sets (a doc can match it only if it holds a word of each)."""
+        if self._guard_bits is None:
+            word_bits: dict[int, int] = {}
+            needs, bit = [], 0
+            for words, _, _, _ in self._guarded:
+                need = 0
+                for group in words:
+                    for word in group:
+                        word_bits[word] = word_bits.get(word, 0) | (1 << bit)
+                    need |= 1 << bit
+                    bit += 1
+                needs.append(need)
+            self._guard_bits = (word_bits, needs)
+        return self._guard_bits
 
     @staticmethod
     def _run(matcher: Matcher, doc: Doc, lowers: np.ndarray, lead_ids: np.ndarray | None, most: int | None):

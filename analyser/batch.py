@@ -132,8 +132,9 @@ def cell_problem(value) -> str | None:
         if _FORMULA.match(value):
             return NO_FEEDBACK
         known = placeholders()
-        # every ASCII letter of a cell is in its normal form: a cell with more letters than any placeholder is none
-        could_be = not value.isascii() or sum(map(len, words)) <= _longest(known)
+        # every letter of a cell is in its normal form (lower-cased: still a letter, or a letter and a mark; a test
+        # checks every code point): a cell with more letters than any placeholder is none
+        could_be = sum(map(len, words)) <= _longest(known)
         if could_be and _normal(value) in known:
             return NO_FEEDBACK
     return None

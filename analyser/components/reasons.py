@@ -23,7 +23,7 @@ RULE_FLOOR = 0.97
 # A label trained on every sentence that states some reason, whichever it is: it lets the model say "a reason is
 # given here" when no single reason is sure enough, instead of reporting "no reason given".
 ANY_REASON = "reason:any"
-LIFT_GRID = (None, 0.8, 0.6, 0.4)  # least share of its threshold a reason needs to be lifted; None = never lift
+LIFT_GRID = (None, 0.8, 0.6, 0.4, 0.3, 0.2)  # least share of its threshold a reason needs to be lifted; None = never
 
 if not Doc.has_extension("sent_scores"):
     Doc.set_extension("sent_scores", default=None)

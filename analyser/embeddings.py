@@ -34,23 +34,14 @@ def package_dir() -> Path:
 
 
 _LOADING = threading.Lock()  # one load, by whichever thread asks first (see preload)
-_preloading = False
 
 
 def preload() -> None:
     """Start reading the tokenizer and weights in a background thread (once per process), for a batch: the file
     reads and the tokenizer's parsing overlap with importing spaCy and loading the pipeline (0.45 s less)."""
-    global _preloading
-    if not _preloading:
-        _preloading = True
-        threading.Thread(target=_quietly_loaded, name="embeddings-preload", daemon=True).start()
+    from .background import start_once
 
-
-def _quietly_loaded() -> None:
-    try:
-        _loaded()
-    except Exception:  # noqa: S110  (not cached: the first Embedder loads again and raises it)
-        pass
+    start_once("embeddings-preload", _loaded)
 
 
 def _loaded():

@@ -12,7 +12,6 @@ from .config import DATA_DIR
 SAMPLE_CHARS = 2000  # enough words to tell; long texts are not read to the end
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _LOADING = threading.Lock()  # the identifier is loaded once, by whichever thread asks first; the other waits
-_preloaded = False
 
 
 @lru_cache(maxsize=1)
@@ -48,14 +47,6 @@ def preload() -> None:
     Most of its 0.5-0.6 s load is LZMA decompression, which runs without the GIL: it overlaps with loading the
     pipeline and the first texts instead of stalling the first text that fails the cheap check.
     """
-    global _preloaded
-    if not _preloaded:
-        _preloaded = True
-        threading.Thread(target=_quietly_loaded, name="langid-preload", daemon=True).start()
+    from .background import start_once
 
-
-def _quietly_loaded() -> None:
-    try:
-        _classify("")
-    except Exception:  # noqa: S110  (a text that needs the identifier loads it again and raises it)
-        pass
+    start_once("langid-preload", lambda: _classify(""))

@@ -196,9 +196,11 @@ _WORKER_OPTS: dict = {}
 
 
 def _init_worker(model: str, actions: str | None, full: bool) -> None:
+    from .pipeline import allow_freezing
     from .workers import die_with_parent
 
     die_with_parent()
+    allow_freezing()
     _WORKER_OPTS.update(model=model, actions=actions, full=full)
 
 

@@ -236,6 +236,7 @@ def batch_cli(
 
     from .actions import CatalogueError, load_catalogue
     from .batch import ENGINES, Interrupted, run_batch, summary_dict, summary_notes
+    from .pipeline import allow_freezing
     from .tables import TableError
 
     if engine not in ENGINES:
@@ -263,6 +264,7 @@ def batch_cli(
         err.print("[bold yellow]warning:[/] --workers is ignored with --scheduler: the cluster has its own workers")
     workers = 1 if scheduler else _workers(workers)
     _end_on_signals()
+    allow_freezing()  # this process is the batch's own: its long-lived model objects may leave the collector
     show = not quiet and err.is_terminal
     progress = Progress(
         TextColumn("[bold]analysing"),

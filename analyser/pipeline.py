@@ -16,6 +16,7 @@ MATCHER_FACTORIES = ("span_ruler", MATCHER_FACTORY)
 RELOAD_EVERY = 20_000
 _served: dict[Path, int] = {}
 _frozen = False
+_may_freeze = False  # only in a process the analyser owns (see allow_freezing)
 
 
 def build_pipeline(*, with_classifier: bool = True):
@@ -71,6 +72,13 @@ def recycle_pipeline(texts: int, path: Path = MODEL_DIR, *, every: int = RELOAD_
     return True
 
 
+def allow_freezing() -> None:
+    """Let freeze_loaded act in this process: the batch command's process and its pool workers call it. A library
+    caller's process (a notebook using analyse_frame) is never frozen: its own objects would leave the collector too."""
+    global _may_freeze
+    _may_freeze = True
+
+
 def freeze_loaded() -> None:
     """Move every object alive now (the loaded pipeline, its vocabulary, patterns, feature vocabulary, word caches)
     out of the cyclic garbage collector's reach, once per loaded pipeline (a batch calls it after its first task).
@@ -79,7 +87,7 @@ def freeze_loaded() -> None:
     0.02 s frozen. Objects freed by reference counting are freed as before; recycle_pipeline unfreezes them all.
     """
     global _frozen
-    if not _frozen:
+    if _may_freeze and not _frozen:
         gc.freeze()
         _frozen = True
 

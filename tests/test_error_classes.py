@@ -32,8 +32,8 @@ def reasons_of(text: str) -> set[str]:
         ("Honestly, your background isn't quite at the level this post needs.", "experience"),
         ("The manager rang and said the other lad had already done the job for two years at a rival bakery.",
          "experience"),
-        pytest.param("Candidate notes: strong communicator. Lacks depth in payroll reconciliation.", "skills",
-                     marks=KNOWN_MISS),
+        ("Candidate notes: strong communicator. Lacks depth in payroll reconciliation.", "skills"),
+        ("Interview notes, 14 March: punctual, friendly. Thin on contract law.", "skills"),
         ("She told me my answers in the panel interview were too vague and I ran out of time on the case.",
          "interview"),
         ("They said the vacancy had been frozen after the budget review.", "logistics"),
@@ -114,3 +114,10 @@ def test_a_hard_decision_with_praise_is_not_competition():
     )
     assert "competition" not in {r["reason"] for r in out["reasons"]}
     assert out["strengths"]
+
+
+@KNOWN_MISS
+def test_a_retold_hard_decision_with_praise_is_not_competition():
+    # the same, retold in one sentence: the decision line and the praise together still read as a strong field
+    text = "The director said it was a really tough decision and that I was an excellent candidate; in the end they hired someone else."
+    assert "competition" not in reasons_of(text)

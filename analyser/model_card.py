@@ -451,9 +451,10 @@ come from all training texts) and testing on it measures how the model does on a
 - {real_gap}
 - Skills named in people-management terms ("your leadership is not yet strong enough for a team of eight") are read
   as experience; the actions still give the skill's advice when the text names it as a gap.
-- Negated level without a named aspect ("your background isn't quite at the level this post needs") and terse
-  third-person fragments ("Lacks depth in payroll reconciliation") are still missed: they are strict xfails in
-  `tests/test_error_classes.py`, so a model that fixes them is noticed.
+- A hard-decision line and praise of the candidate in one retold sentence ("she said it was a tough decision and
+  that I was an excellent candidate") are read as `competition`: within one sentence the model cannot tell praise of
+  the candidate from praise of the field. It is a strict xfail in `tests/test_error_classes.py`, so a model that
+  fixes it is noticed.
 - A big, strong field mentioned beside another basis for the decision is sometimes reported as `competition` too;
   the later batches label it the guideline's way, the first ones less consistently.
 - The line between `fit`, `experience` and `skills` is thin ("candidates whose background more closely aligns") and

@@ -284,3 +284,26 @@ def test_sparse_logits_sum_in_sorted_order_as_numpy_does():
         if idx:
             want = want + clf.coef_[idx].sum(axis=0, dtype=np.float64) / np.sqrt(len(idx))
         assert row.tobytes() == want.tobytes()
+
+
+def test_a_recycled_pipeline_is_freed_though_it_was_frozen(monkeypatch):
+    import gc
+    import weakref
+
+    from analyser import pipeline
+    from analyser.analysis import analyse_many
+    from analyser.config import MODEL_DIR
+
+    monkeypatch.setattr(pipeline, "_served", {})
+    monkeypatch.setattr(pipeline, "_may_freeze", True)  # as in a batch process
+    pipeline.load_pipeline.cache_clear()
+    list(analyse_many(["We chose someone with more experience."]))
+    old = weakref.ref(pipeline.load_pipeline(MODEL_DIR))
+    pipeline.freeze_loaded()
+    try:
+        assert pipeline.recycle_pipeline(1, every=1)
+        assert old() is None  # freed at the recycle, not frozen again with the next pipeline
+    finally:
+        if pipeline._frozen:
+            gc.unfreeze()
+            pipeline._frozen = False

@@ -52,18 +52,18 @@ def _end_on_signals() -> None:
     """SIGTERM and SIGHUP stop a run as Ctrl-C does: the partial output is removed and the workers are ended."""
     import signal
 
+    signals = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
+
     def stop(signum, _frame):
-        for name in ("SIGTERM", "SIGHUP"):  # a second signal must not interrupt the clean-up of the first
-            if hasattr(signal, name):
-                signal.signal(getattr(signal, name), signal.SIG_IGN)
+        for sig in signals:  # a second signal must not interrupt the clean-up of the first
+            signal.signal(sig, signal.SIG_IGN)
         raise KeyboardInterrupt
 
-    for name in ("SIGTERM", "SIGHUP"):
-        if hasattr(signal, name):
-            try:
-                signal.signal(getattr(signal, name), stop)
-            except ValueError:  # not the main thread (a test runner): leave the signals as they are
-                return
+    for sig in signals:
+        try:
+            signal.signal(sig, stop)
+        except ValueError:  # not the main thread (a test runner): leave the signals as they are
+            return
 
 
 def _exit_soon(code: int, seconds: float = 30.0) -> None:

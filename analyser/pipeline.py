@@ -86,12 +86,13 @@ def freeze_loaded() -> None:
 
     They live as long as the pipeline, yet each full collection walked all of them: 0.29 s of 6.2 s on 3,000 texts,
     0.02 s frozen. Objects freed by reference counting are freed as before; recycle_pipeline unfreezes them all.
-    A full collection runs first: without it the pipeline a recycle dropped, not yet collected, was frozen with the
-    new one (each worker grew 465 -> 576 MB from 15k to 50k texts).
+    A full collection runs first, so that no garbage (of the load, of the first task) is frozen with the living:
+    frozen, it would never be freed. recycle_pipeline collects the dropped pipeline itself; before it did, that
+    pipeline was frozen with the new one (each worker grew 465 -> 576 MB from 15k to 50k texts).
     """
     global _frozen
     if _may_freeze and not _frozen:
-        gc.collect()  # garbage frozen with the living would never be freed: a recycled pipeline's, above all
+        gc.collect()
         gc.freeze()
         _frozen = True
 

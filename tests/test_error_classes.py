@@ -8,9 +8,6 @@ import pytest
 
 from analyser import analyse
 
-# Known misses of the shipped model, kept as strict xfails: each fails the suite once it is fixed, so it is noticed.
-KNOWN_MISS = pytest.mark.xfail(strict=True, reason="known miss of the shipped model (see the issue 9 note)")
-
 MODEL_EMAIL = "Dear Sam,\n\nThank you for your application.\n\n{}\n\nKind regards,\nThe hiring team"
 
 
@@ -116,8 +113,25 @@ def test_a_hard_decision_with_praise_is_not_competition():
     assert out["strengths"]
 
 
-@KNOWN_MISS
 def test_a_retold_hard_decision_with_praise_is_not_competition():
-    # the same, retold in one sentence: the decision line and the praise together still read as a strong field
+    # the same, retold in one sentence: the decision line and the praise of "me" are not a strong field
     text = "The director said it was a really tough decision and that I was an excellent candidate; in the end they hired someone else."
     assert "competition" not in reasons_of(text)
+
+
+@pytest.mark.parametrize(
+    "text, label",
+    [
+        ("We met many highly qualified candidates for this post.", "competition"),
+        ("It was a pool of well-qualified applicants.", "competition"),
+        ("You were a highly qualified and engaging candidate.", "praise_candidate"),
+        ("She said the panel was really impressed with me.", "praise_candidate"),
+        ("We thought very highly of you.", "praise_candidate"),
+    ],
+)
+def test_qualified_praise_of_the_candidate_is_not_a_cue_for_a_strong_field(nlp, text, label):
+    # "highly qualified" names the field only beside the field's nouns; about "you" or "me" it is praise
+    doc = nlp(text)
+    labels = {s.label_ for s in doc.spans["cues"]}
+    assert label in labels
+    assert label == "competition" or "competition" not in labels

@@ -90,7 +90,7 @@ def mapped_identifier():
         identifier = langid.LanguageIdentifier(
             ptc, pc, classes, memoryview(arrays["nextmove"]), memoryview(arrays["output"]), tk_row=()
         )
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError):  # RuntimeError: no home folder
         return None
     identifier._rowbase = memoryview(arrays["rowbase"])  # what the library makes from tk_row, mapped too
     return identifier

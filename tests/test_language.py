@@ -1,6 +1,7 @@
 """The statistical language identifier is py3langid's own, over its model's arrays mapped read-only from a cache."""
 
 import random
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -53,3 +54,14 @@ def test_an_unwritable_cache_falls_back_to_the_library(tmp_path, monkeypatch):
     assert language.mapped_identifier() is None
     monkeypatch.setattr(language, "_IDENTIFIER", [])
     assert language.detect_language("Gracias por su interés en el puesto, pero hemos elegido a otro candidato.") == "es"
+
+
+def test_no_home_folder_falls_back_to_the_library(monkeypatch):
+    monkeypatch.delenv("ANALYSER_CACHE_DIR", raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+
+    def no_home():
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.setattr(Path, "home", staticmethod(no_home))
+    assert language.mapped_identifier() is None

@@ -26,5 +26,15 @@ SKILLS_PATH = DATA_DIR / "skills.toml"
 ACTIONS_PATH = DATA_DIR / "actions.toml"
 PATTERNS_PATH = DATA_DIR / "patterns.jsonl"
 
+
+
+def cache_dir() -> Path:
+    """Where files derived from installed packages are kept between runs (ANALYSER_CACHE_DIR, else the user's cache
+    folder): they are made again whenever they are missing, so the folder can be deleted at any time."""
+    if os.environ.get("ANALYSER_CACHE_DIR"):
+        return Path(os.environ["ANALYSER_CACHE_DIR"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "analyser"
+
+
 MAX_CHARS = 100_000
 SEED = 0

@@ -37,8 +37,9 @@ _LOADING = threading.Lock()  # one load, by whichever thread asks first (see pre
 
 
 def preload() -> None:
-    """Start reading the tokenizer and weights in a background thread (once per process), for a batch: the file
-    reads and the tokenizer's parsing overlap with importing spaCy and loading the pipeline (0.45 s less)."""
+    """Start reading the tokenizer in a background thread (once per process), for a batch: its file read and parsing
+    overlap with importing spaCy and loading the pipeline. The embedding table is mapped from its file when the
+    first Embedder is made (about 20 ms to make its float32 copy)."""
     from .background import start_once
 
     start_once("embeddings-preload", _loaded)
@@ -52,18 +53,58 @@ def _loaded():
 
 @lru_cache(maxsize=1)
 def _load():
-    """The tokenizer and the unit-normalised float32 embedding matrix, read from the package folder only."""
-    from safetensors.numpy import load_file
+    """The tokenizer, read from the package folder only (the embedding table is mapped when an Embedder needs it)."""
     from tokenizers import Tokenizer
 
-    root = package_dir()
-    tokenizer = Tokenizer.from_file(str(root / "tokenizers" / f"{CONFIG}_tokenizer_config.json"))
+    tokenizer = Tokenizer.from_file(str(package_dir() / "tokenizers" / f"{CONFIG}_tokenizer_config.json"))
     tokenizer.no_padding()
     tokenizer.no_truncation()
-    weights = load_file(str(root / "weights" / f"{CONFIG}_{DIM}.safetensors"))["embedding.weight"]
-    tokenizer_weights = tokenizer, np.ascontiguousarray(weights, dtype=np.float32)
     _splits_at_spaces(tokenizer)  # checked here, in the preload thread when there is one
-    return tokenizer_weights
+    return tokenizer
+
+
+_SAFETENSORS_DTYPES = {"F16": "<f2", "F32": "<f4"}
+
+
+def raw_table() -> np.ndarray:
+    """The embedding table as the wheel stores it (float16, 32000 x 256), memory-mapped read-only from its file.
+
+    Not kept: an Embedder makes its own float32 table from it once (`weighted_table`), and the mapped pages are
+    released with the mapping instead of staying in the process's memory.
+    """
+    import json
+    import struct
+
+    path = package_dir() / "weights" / f"{CONFIG}_{DIM}.safetensors"
+    with open(path, "rb") as fh:
+        (size,) = struct.unpack("<Q", fh.read(8))
+        entry = json.loads(fh.read(size))["embedding.weight"]
+    dtype = _SAFETENSORS_DTYPES.get(entry["dtype"])
+    begin, end = entry["data_offsets"]
+    shape = tuple(entry["shape"])
+    if dtype is None or len(shape) != 2 or end - begin != shape[0] * shape[1] * np.dtype(dtype).itemsize:
+        from safetensors.numpy import load_file  # a layout this reader does not know: the library's own reader
+
+        table = load_file(str(path))["embedding.weight"]
+        table.flags.writeable = False
+        return table
+    return np.memmap(path, dtype=dtype, mode="r", offset=8 + size + begin, shape=shape)
+
+
+@lru_cache(maxsize=2)
+def _weighted(piece_weights: bytes | None) -> np.ndarray:
+    table = raw_table().astype(np.float32)  # a float16 table becomes float32 exactly; the mapping is dropped here
+    if piece_weights is not None:
+        np.multiply(table, np.frombuffer(piece_weights, dtype=np.float32)[:, None], out=table)
+    table.flags.writeable = False
+    return table
+
+
+def weighted_table(piece_weights: np.ndarray | None = None) -> np.ndarray:
+    """The float32 embedding table with each token's row multiplied by its piece weight, read-only and made once per
+    process for each set of weights (a recycled pipeline's Embedder gets the same array, not another 33 MB copy)."""
+    key = None if piece_weights is None else np.ascontiguousarray(piece_weights, dtype=np.float32).tobytes()
+    return _weighted(key)
 
 
 class Embedder:
@@ -74,8 +115,8 @@ class Embedder:
     """
 
     def __init__(self, piece_weights: np.ndarray | None = None):
-        self.tokenizer, weights = _loaded()
-        self.matrix = weights if piece_weights is None else weights * np.asarray(piece_weights, np.float32)[:, None]
+        self.tokenizer = _loaded()
+        self.matrix = weighted_table(piece_weights)
         self._word_ids: dict[str, list[int]] = {}
         self._opens: np.ndarray | None = None  # by token id: does the token open with "▁"
 
@@ -250,8 +291,8 @@ def _pairwise_matches_numpy() -> bool:
 
 def sif_weights(texts: list[str], a: float = 1e-3) -> np.ndarray:
     """Smooth inverse frequency a / (a + p(piece)) of each token piece in `texts` (1 for pieces never seen)."""
-    tokenizer, weights = _load()
-    counts = np.zeros(weights.shape[0], dtype=np.float64)
+    tokenizer = _load()
+    counts = np.zeros(raw_table().shape[0], dtype=np.float64)
     for e in tokenizer.encode_batch(texts, add_special_tokens=False):
         np.add.at(counts, e.ids, 1)
     p = counts / max(counts.sum(), 1.0)

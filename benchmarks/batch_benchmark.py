@@ -7,7 +7,8 @@ shared, so one tokenizer figure measured before the batch swings with load: each
 setting, the tokenizer alone in as many processes as the setting uses (1 for one worker, N for N workers or N Dask
 workers) right before that batch, and the report gives the median over rounds of the ratio batch / tokenizer, with
 its range. Each batch runs in a fresh process; a sampler reads the peak memory (VmHWM) of it and of every process it
-starts (pool workers, Dask nannies and workers), and the largest total of all their resident memory at one time.
+starts (pool workers, Dask nannies and workers), and the largest total of all their resident memory at one time, also
+counted with each shared page once (the sum of their PSS: shared libraries and memory-mapped model files).
 
 Usage: python benchmarks/batch_benchmark.py [--rows N] [--rounds 3] [--settings 1 2 dask2] [--tokenizer-rows 20000]
        [--json results.json] [--input file.csv]
@@ -161,6 +162,17 @@ def _memory_kb(pid: int) -> tuple[int, int, str]:
     return kb["VmHWM"], kb["VmRSS"], _role(cmd)
 
 
+def _pss_kb(pid: int) -> int:
+    """Proportional set size in kB (shared pages divided among the processes that map them); 0 once it has gone."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0
+    return 0
+
+
 def _role(cmd: str) -> str:
     if "resource_tracker" in cmd or "forkserver" in cmd:
         return "helper"
@@ -178,20 +190,23 @@ class MemorySampler:
         self.root, self.every = root, every
         self.peaks: dict[int, tuple[int, str]] = {}
         self.total_peak_kb = 0
+        self.total_pss_peak_kb = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            total = 0
+            total = pss = 0
             for pid in _tree(self.root):
                 hwm, rss, role = _memory_kb(pid)
                 if hwm:
                     role = "main" if pid == self.root else role
                     self.peaks[pid] = (max(hwm, self.peaks.get(pid, (0, ""))[0]), role)
                     total += rss
+                    pss += _pss_kb(pid)
             self.total_peak_kb = max(self.total_peak_kb, total)
+            self.total_pss_peak_kb = max(self.total_pss_peak_kb, pss)
             self._stop.wait(self.every)
 
     def stop(self) -> dict:
@@ -203,6 +218,8 @@ class MemorySampler:
         return {
             "peak_mb_by_process": {k: sorted(v, reverse=True) for k, v in by_role.items()},
             "peak_total_mb": round(self.total_peak_kb / 1024, 1),
+            # the same total counting each shared page once (shared libraries, memory-mapped model files)
+            "peak_total_pss_mb": round(self.total_pss_peak_kb / 1024, 1),
         }
 
 
@@ -336,7 +353,7 @@ def main() -> int:
             + (f", {s['speedup_over_1_worker']:.2f}x one worker" if "speedup_over_1_worker" in s else "")
             + f"; peak memory: main {mem.get('main', [0])[0]:.0f} MB"
             + (f", workers {', '.join(f'{w:.0f}' for w in workers)} MB" if workers else "")
-            + f", all together {r['peak_total_mb']:.0f} MB; time: reading {t['reading']:.1f}s, cleaning "
+            + f", all together {r['peak_total_mb']:.0f} MB (shared pages once: {r.get('peak_total_pss_mb', 0):.0f} MB); time: reading {t['reading']:.1f}s, cleaning "
             f"{t['cleaning']:.1f}s, model {t['model']:.1f}s, writing {t['writing']:.1f}s"
         )
     if args.json:

@@ -102,3 +102,21 @@ def test_a_pool_that_will_not_terminate_has_its_workers_killed():
     end_pool(_StuckPool(), timeout=0.5)
     worker.join(10)
     assert worker.exitcode is not None and time.time() - started < 10
+
+
+def test_a_pool_worker_does_not_import_pandas():
+    """The pool's initialiser and task live in analyser.batch_worker: a worker analyses texts without importing pandas
+    and pyarrow, which only the process reading and writing the table needs (about 77 MB of each worker)."""
+    from analyser import batch
+
+    assert batch._init_worker.__module__ == batch._worker_task.__module__ == "analyser.batch_worker"
+    code = (
+        "import sys\n"
+        "from analyser.batch_worker import _init_worker, _worker_task\n"
+        "from analyser.config import MODEL_DIR\n"
+        "_init_worker(str(MODEL_DIR), None, False)\n"
+        "rows, _ = _worker_task(['We chose a candidate with more experience in payroll.'])\n"
+        "print(rows[0]['top_reason'], 'pandas' in sys.modules, 'pyarrow' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True).stdout
+    assert out.split() == ["experience", "False", "False"]

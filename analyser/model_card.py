@@ -451,10 +451,9 @@ come from all training texts) and testing on it measures how the model does on a
 - {real_gap}
 - Skills named in people-management terms ("your leadership is not yet strong enough for a team of eight") are read
   as experience; the actions still give the skill's advice when the text names it as a gap.
-- A hard-decision line and praise of the candidate in one retold sentence ("she said it was a tough decision and
-  that I was an excellent candidate") are read as `competition`: within one sentence the model cannot tell praise of
-  the candidate from praise of the field. It is a strict xfail in `tests/test_error_classes.py`, so a model that
-  fixes it is noticed.
+- A hard-decision line beside praise of the candidate is still sometimes read as `competition` when the praise uses
+  the field's words ("a very difficult decision, and you were an extremely qualified candidate"); the retold form
+  ("she said it was a tough decision and that I was an excellent candidate") is now right and tested.
 - A big, strong field mentioned beside another basis for the decision is sometimes reported as `competition` too;
   the later batches label it the guideline's way, the first ones less consistently.
 - The line between `fit`, `experience` and `skills` is thin ("candidates whose background more closely aligns") and

@@ -27,7 +27,6 @@ ACTIONS_PATH = DATA_DIR / "actions.toml"
 PATTERNS_PATH = DATA_DIR / "patterns.jsonl"
 
 
-
 def cache_dir() -> Path:
     """Where files derived from installed packages are kept between runs (ANALYSER_CACHE_DIR, else the user's cache
     folder): they are made again whenever they are missing, so the folder can be deleted at any time."""

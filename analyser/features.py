@@ -37,6 +37,21 @@ def _norm(tok) -> str:
     return text
 
 
+def feature_word(
+    text: str, lower: str, is_space: bool, is_punct: bool, like_num: bool, like_url: bool, like_email: bool
+) -> str | None:
+    """The word sentence_features makes of a token with these attributes (_norm's), None for one it skips."""
+    if is_space or (is_punct and text not in CLAUSE_BREAKS and text != "?"):
+        return None
+    if like_num:
+        return "<num>"
+    if like_url:
+        return "<url>"
+    if like_email:
+        return "<email>"
+    return lower
+
+
 def sentence_features(sent: Span, cues: list[Span], skills: list[Span]) -> list[str]:
     """Feature strings of one sentence; cues and skills are the spans that fall inside it."""
     skill_tokens = {i for s in skills for i in range(s.start, s.end)}
@@ -169,30 +184,18 @@ class _DocTokens:
     """One doc as plain lists from its token arrays, for sentence_features and clauses by token offsets."""
 
     def __init__(self, doc: Doc):
-        from .components.words import doc_words  # here: the components package imports this module
+        from .components.words import Word, doc_words  # here: the components package imports this module
 
         words = doc_words(doc)
         arr = doc.to_array([IDX, SPACY, SENT_START])
         self.n = len(doc)
-        self.text = [w.text for w in words]
-        self.lower = [w.lower for w in words]
-        self.is_space = [w.is_space for w in words]
+        # the words' attributes as columns (one transpose in C): text, lower, is_space, ..., feature
+        columns = list(zip(*words)) if words else [()] * len(Word._fields)
+        self.text, self.lower, self.is_space = columns[0], columns[1], columns[2]
+        self.word: tuple[str | None, ...] = columns[-1]  # the word each token gives sentence_features (None: skipped)
         self.idx = arr[:, 0].tolist()
-        self.doc_text = "".join([w.text + " " if ws else w.text for w, ws in zip(words, arr[:, 1].tolist())])
+        self.doc_text = "".join([t + " " if ws else t for t, ws in zip(self.text, arr[:, 1].tolist())])
         self.sent_starts = [0, *(i for i in np.flatnonzero(arr[:, 2] == 1).tolist() if i > 0)]
-        # the word each token gives sentence_features (None: skipped), as _norm and its punctuation rule have it
-        self.word: list[str | None] = [
-            None
-            if w.is_space or (w.is_punct and w.text not in CLAUSE_BREAKS and w.text != "?")
-            else "<num>"
-            if w.like_num
-            else "<url>"
-            if w.like_url
-            else "<email>"
-            if w.like_email
-            else w.lower
-            for w in words
-        ]
         self.cues = [(s.start, s.end, s.label_) for s in doc.spans.get("cues", [])]
         self.skills = [(s.start, s.end) for s in doc.spans.get("skills", [])]
 

@@ -316,9 +316,10 @@ def _sentences(text: str) -> list[tuple[int, int]]:
     return bounds
 
 
-def _alternative_spans(text: str, lists: _Lists) -> list[tuple[int, int]]:
-    """The rough sentences that hold an alternative cue (`cue in low[a:b]`, from where each cue occurs in `low`)."""
-    found = list(_occurrences(text.lower(), lists.alternative_cues))
+def _alternative_spans(text: str, low: str, lists: _Lists) -> list[tuple[int, int]]:
+    """The rough sentences that hold an alternative cue (`cue in low[a:b]`, from where each cue occurs in `low`,
+    the lower-cased text)."""
+    found = list(_occurrences(low, lists.alternative_cues))
     if not found:
         return []
     return [(a, b) for a, b in _sentences(text) if any(a <= i and j <= b for i, j in found)]
@@ -405,7 +406,7 @@ def find_mentions(text: str) -> Mentions:
     text = text[:SCAN_CHARS].replace("\r\n", "\n")
     low = text.lower()
     lines = text.split("\n")
-    alternative = _alternative_spans(text, lists)
+    alternative = _alternative_spans(text, low, lists)
     # a platform's whole-word search only where one of the names occurs at all
     for_client = any(map(low.__contains__, lists.client_cues)) or (
         any(map(low.__contains__, lists.platforms)) and bool(_platform_pattern(lists.platforms).search(low))

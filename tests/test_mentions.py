@@ -138,7 +138,7 @@ def test_alternative_spans_are_the_sentences_holding_a_cue():
     for text in _scan_texts():
         low = text.lower()
         expected = [(a, b) for a, b in mentions._sentences(text) if any(c in low[a:b] for c in lists.alternative_cues)]
-        assert mentions._alternative_spans(text, lists) == expected
+        assert mentions._alternative_spans(text, low, lists) == expected
 
 
 def test_folding_maps_every_character_a_case_insensitive_letter_matches():

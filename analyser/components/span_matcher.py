@@ -143,7 +143,7 @@ class SpanMatcher:
         self._targets: dict[int, tuple[int, int, dict[int, bool]]] = {}  # match key -> label, id, sentence starts
         # Matcher patterns behind their word sets, with what bounds their matches: the lower-case ids their first
         # token allows (or None) and the most tokens a match spans (or None)
-        self._guarded: list[tuple[list[frozenset[int]], Matcher, np.ndarray | None, int | None]] = []
+        self._guarded: list[tuple[list[frozenset[int]], Matcher, frozenset[int] | None, int | None]] = []
         self._guard_bits: tuple[dict[int, int], list[int]] | None = None  # see _guards
 
     @property
@@ -192,7 +192,7 @@ class SpanMatcher:
             matcher = Matcher(self.nlp.vocab, validate=self.validate)
             matcher.add(key, [pattern])
             lead, most = match_window(pattern)
-            lead_ids = None if lead is None else np.array(sorted(strings.add(w) for w in lead), dtype=np.uint64)
+            lead_ids = None if lead is None else frozenset(strings.add(w) for w in lead)
             self._guarded.append((words, matcher, lead_ids, most))
             self._guard_bits = None
 
@@ -203,14 +203,18 @@ class SpanMatcher:
             if len(matcher):
                 found.extend(matcher(doc))
         if self._guarded:
-            lowers = doc.to_array(LOWER) if len(doc) else np.zeros(0, dtype=np.uint64)
+            lowers = doc.to_array(LOWER).tolist() if len(doc) else []
             word_bits, needs = self._guards()
             held = 0  # a bit for each word set that holds a word of the doc
-            for word in set(lowers.tolist()).intersection(word_bits):
+            present = set(lowers)
+            for word in present.intersection(word_bits):
                 held |= word_bits[word]
+            spread = None  # word -> (first, last) token offset, made when a pattern with a first word needs it
             for need, (_, matcher, lead_ids, most) in zip(needs, self._guarded):
                 if held & need == need:  # every word set of the pattern holds a word of the doc
-                    found.extend(self._run(matcher, doc, lowers, lead_ids, most))
+                    if lead_ids is not None and spread is None:
+                        spread = _first_and_last(lowers)
+                    found.extend(self._run(matcher, doc, spread, lead_ids, most))
         spans = set()
         starts = None  # token.is_sent_start is True where a token's SENT_START is positive: read once, when needed
         for m_id, start, end in found:
@@ -243,16 +247,18 @@ class SpanMatcher:
         return self._guard_bits
 
     @staticmethod
-    def _run(matcher: Matcher, doc: Doc, lowers: np.ndarray, lead_ids: np.ndarray | None, most: int | None):
+    def _run(matcher: Matcher, doc: Doc, spread: dict | None, lead_ids: frozenset[int] | None, most: int | None):
         """matcher(doc), run only over the tokens a match can cover: from the first place its first word occurs to
-        `most` tokens past the last (the Matcher makes two Token objects per token it walks). The same matches."""
+        `most` tokens past the last (the Matcher makes two Token objects per token it walks). The same matches.
+        `spread` gives each word's first and last token offset (see _first_and_last)."""
         if lead_ids is None:
             return matcher(doc)
-        at = np.flatnonzero(np.isin(lowers, lead_ids))
-        if not len(at):
+        places = [spread[w] for w in lead_ids.intersection(spread)]
+        if not places:
             return []
-        start = int(at[0])
-        end = len(doc) if most is None else min(len(doc), int(at[-1]) + most)
+        start = min(first for first, _ in places)
+        last = max(last for _, last in places)
+        end = len(doc) if most is None else min(len(doc), last + most)
         if start == 0 and end == len(doc):
             return matcher(doc)
         return [(m_id, a + start, b + start) for m_id, a, b in matcher(doc[start:end])]
@@ -282,6 +288,15 @@ class SpanMatcher:
         self.clear()
         self.add_patterns(srsly.msgpack_loads(data)["patterns"])
         return self
+
+
+def _first_and_last(words: list[int]) -> dict[int, tuple[int, int]]:
+    """Each word's first and last token offset in a doc (its LOWER ids in order)."""
+    out: dict[int, tuple[int, int]] = {}
+    for i, w in enumerate(words):
+        first = out.get(w)
+        out[w] = (i, i) if first is None else (first[0], i)
+    return out
 
 
 @Language.factory(

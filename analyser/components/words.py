@@ -1,4 +1,4 @@
-"""The word attributes the segmenter and the features read, per distinct word, so a doc is read without Token objects.
+"""The word attributes the segmenter and the features read (and the word the features make of it), per distinct word, so a doc is read without Token objects.
 
 A token's text, lower-case form and flags (is_space, is_punct, like_num, ...) belong to its lexeme: the same for every
 occurrence of the word, and, for one language's attribute rules, the same in every vocabulary (ORTH is a hash of the
@@ -12,6 +12,8 @@ from typing import NamedTuple
 
 from spacy.attrs import ORTH
 from spacy.tokens import Doc
+
+from ..features import feature_word
 
 MAX_WORDS = 50_000
 
@@ -28,6 +30,7 @@ class Word(NamedTuple):
     is_upper: bool
     is_alpha: bool
     is_lower: bool
+    feature: str | None  # what the sentence features read for it (analyser.features.feature_word)
 
 
 _known: dict[str, dict[int, Word]] = {}  # language -> ORTH -> Word
@@ -54,19 +57,8 @@ def _read_words(doc: Doc) -> list[Word]:
         word = keep.get(orth)
         if word is None:
             lex = vocab[orth]
-            word = Word(
-                lex.orth_,
-                lex.lower_,
-                lex.is_space,
-                lex.is_punct,
-                lex.like_num,
-                lex.like_url,
-                lex.like_email,
-                lex.is_title,
-                lex.is_upper,
-                lex.is_alpha,
-                lex.is_lower,
-            )
+            flags = (lex.orth_, lex.lower_, lex.is_space, lex.is_punct, lex.like_num, lex.like_url, lex.like_email)
+            word = Word(*flags, lex.is_title, lex.is_upper, lex.is_alpha, lex.is_lower, feature_word(*flags))
             if len(keep) < MAX_WORDS:
                 keep[orth] = word
         out[i] = word

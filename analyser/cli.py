@@ -322,7 +322,11 @@ def batch_cli(
 @app.command("trends")
 def trends_cli(
     input: Annotated[
-        Path, typer.Argument(help="A `batch` output (a file, or the folder of Parquet parts `--engine dask` writes), or a raw feedback table (analysed first).", show_default=False)
+        Path,
+        typer.Argument(
+            help="A `batch` output (a file, or the folder of Parquet parts `--engine dask` writes), or a raw feedback table (analysed first).",
+            show_default=False,
+        ),
     ],
     output: Annotated[
         Path, typer.Option("--output", "-o", help="The report: one self-contained .html file.", show_default=False)
@@ -374,8 +378,13 @@ def trends_cli(
     try:
         refuse_overwrite(input, output, csv_dir)
         rows = load_rows(
-            input, text_column=text_column, workers=_workers(workers), model=model,
-            report_only=True, date_column=date_column, by=columns,
+            input,
+            text_column=text_column,
+            workers=_workers(workers),
+            model=model,
+            report_only=True,
+            date_column=date_column,
+            by=columns,
         )
         trends = aggregate(
             rows,

@@ -149,7 +149,12 @@ def read_jsonl(path: Path, tax: Taxonomy | None = None) -> Iterator[Document]:
 def _to_document(rec: dict, split: str) -> Document:
     by_sentence = any("signals" in s for s in rec["spans"])
     spans = [
-        Span(s["text"], list(s.get("gaps", [])), list(s.get("strengths", [])), list(s.get("signals", [])) if by_sentence else None)
+        Span(
+            s["text"],
+            list(s.get("gaps", [])),
+            list(s.get("strengths", [])),
+            list(s.get("signals", [])) if by_sentence else None,
+        )
         for s in rec["spans"]
     ]
     fields = {k: rec[k] for k in Document.__dataclass_fields__ if k in rec and k != "spans"}

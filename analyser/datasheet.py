@@ -54,11 +54,7 @@ def near_duplicates(docs: list[Document], n: int = 6, cut: float = 0.5) -> list[
     pairs = []
     for i, g in enumerate(grams):
         hits = Counter(j for x in g for j in index[x] if j != i)
-        pairs += [
-            (docs[i].id, docs[j].id)
-            for j, k in hits.items()
-            if i < j and k >= cut * max(len(g), len(grams[j]))
-        ]
+        pairs += [(docs[i].id, docs[j].id) for j, k in hits.items() if i < j and k >= cut * max(len(g), len(grams[j]))]
     return pairs
 
 

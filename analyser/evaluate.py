@@ -118,7 +118,9 @@ def evaluate_items(items: list[Labelled], *, model: Path = MODEL_DIR) -> dict:
 
     # Wrong reasons on texts that praise the candidate (the real-dev scorer's rule): praise read as a gap.
     polarity = sum(len(p - i.reasons - i.also_ok) for i, p in zip(items, preds) if i.has_praise)
-    false_none = sum(tax.none_reason in p and tax.none_reason not in i.reasons | i.also_ok for i, p in zip(items, preds))
+    false_none = sum(
+        tax.none_reason in p and tax.none_reason not in i.reasons | i.also_ok for i, p in zip(items, preds)
+    )
     sig_n = sig_ok = 0
     for item, res in zip(items, results):
         for s, value in item.signals.items():
@@ -207,8 +209,7 @@ def render_metrics(metrics: dict, console, *, worst: bool = True) -> None:
     kinds = metrics.get("error_classes")
     if kinds:
         console.print(
-            "texts by kind of error: "
-            + "; ".join(f"{ERROR_CLASSES[k]} {len(ids)}" for k, ids in kinds.items())
+            "texts by kind of error: " + "; ".join(f"{ERROR_CLASSES[k]} {len(ids)}" for k, ids in kinds.items())
         )
     if not worst:
         return

@@ -71,7 +71,11 @@ REGISTER_FAMILIES = {
     "recruiters' and informal messages": ("recruiter", "informal", "curt_note"),
     "one-liners": ("one_line",),
     "managers' notes, debriefs, interview and assessment feedback": (
-        "hiring_manager_note", "hiring_manager", "debrief", "interview_feedback", "assessment",
+        "hiring_manager_note",
+        "hiring_manager",
+        "debrief",
+        "interview_feedback",
+        "assessment",
     ),
     "long, forwarded and HTML emails": ("long_email", "forwarded", "html_email"),
 }
@@ -93,7 +97,11 @@ def held_out_registers(prepared, train, selected) -> list[dict]:
         if len(held) < 20:
             continue
         nlp, _ = fit_model(
-            None, None, log=lambda *a: None, grid=[selected], prepared=PreparedSplits(prepared.piece_weights, rest, prepared.dev)
+            None,
+            None,
+            log=lambda *a: None,
+            grid=[selected],
+            prepared=PreparedSplits(prepared.piece_weights, rest, prepared.dev),
         )
         m = _evaluate_fitted(nlp, {"held": [Labelled(d.text, set(d.reasons), id=d.id) for d in held]})["held"]
         rows.append({"register": family, "n": len(held), "macro_f1": m["macro_f1"], "micro_f1": m["micro_f1"]})
@@ -134,14 +142,29 @@ def learning_curve(prepared, selected, test_items, shipped: dict, fractions=(0.2
     for frac in fractions:
         subset = order[: max(20, int(len(order) * frac))]
         nlp, meta = fit_model(
-            None, None, log=lambda *a: None, grid=[selected],
+            None,
+            None,
+            log=lambda *a: None,
+            grid=[selected],
             prepared=PreparedSplits(prepared.piece_weights, subset, prepared.dev),
         )
         m = _evaluate_fitted(nlp, {"test": test_items})["test"]
-        rows.append({"fraction": frac, "documents": len(subset), "dev_macro_f1": meta["dev"]["macro_f1"],
-                     "test_macro_f1": m["macro_f1"]})
-    rows.append({"fraction": 1.0, "documents": len(order), "dev_macro_f1": shipped["dev_macro_f1"],
-                 "test_macro_f1": shipped["sets"]["test"]["macro_f1"]})
+        rows.append(
+            {
+                "fraction": frac,
+                "documents": len(subset),
+                "dev_macro_f1": meta["dev"]["macro_f1"],
+                "test_macro_f1": m["macro_f1"],
+            }
+        )
+    rows.append(
+        {
+            "fraction": 1.0,
+            "documents": len(order),
+            "dev_macro_f1": shipped["dev_macro_f1"],
+            "test_macro_f1": shipped["sets"]["test"]["macro_f1"],
+        }
+    )
     return rows
 
 
@@ -166,7 +189,9 @@ def _per_reason_f1(real: dict) -> str:
     lines = ["| reason | " + " | ".join(real) + " |", "|---|" + "---|" * len(real)]
     for r in reasons:
         cells = [
-            f"{m['per_reason'][r]['f1']:.3f} ({m['per_reason'][r]['support']})" if m["per_reason"][r]["support"] else "-"
+            f"{m['per_reason'][r]['f1']:.3f} ({m['per_reason'][r]['support']})"
+            if m["per_reason"][r]["support"]
+            else "-"
             for m in real.values()
         ]
         lines.append(f"| {r} | " + " | ".join(cells) + " |")
@@ -200,8 +225,14 @@ def abstention_rows(items_by_name: dict) -> list[dict]:
         clf.lift_ = lift
         for name, m in _evaluate_fitted(nlp, items_by_name).items():
             rows.append(
-                {"lift": lift, "set": name, "micro_f1": m["micro_f1"], "exact": m["exact_match"],
-                 "false_none": m["false_none"], "praise_as_gap": m["polarity_errors"]}
+                {
+                    "lift": lift,
+                    "set": name,
+                    "micro_f1": m["micro_f1"],
+                    "exact": m["exact_match"],
+                    "false_none": m["false_none"],
+                    "praise_as_gap": m["polarity_errors"],
+                }
             )
         if shipped is None:
             break
@@ -210,10 +241,14 @@ def abstention_rows(items_by_name: dict) -> list[dict]:
 
 def _summary(m: dict) -> dict:
     keys = ("n", "micro_f1", "macro_f1", "exact_match", "signal_accuracy", "polarity_errors", "false_none")
-    return {k: m[k] for k in keys} | {"micro_f1_ci": m["intervals"]["micro_f1"]} | {
-        "f1": {r: v["f1"] for r, v in m["per_reason"].items() if v["support"]},
-        "error_classes": {k: len(v) for k, v in m.get("error_classes", {}).items()},
-    }
+    return (
+        {k: m[k] for k in keys}
+        | {"micro_f1_ci": m["intervals"]["micro_f1"]}
+        | {
+            "f1": {r: v["f1"] for r, v in m["per_reason"].items() if v["support"]},
+            "error_classes": {k: len(v) for k, v in m.get("error_classes", {}).items()},
+        }
+    )
 
 
 def _real_gap_text(test_m: dict, real_m: dict) -> str:
@@ -252,7 +287,10 @@ def main(argv: list[str]) -> int:
     abstention = abstention_rows({"test": test_items, **real_items})
     if "--fast" not in argv:
         prepared = prepare_splits(train, dev)
-        shipped_sets = {"dev_macro_f1": meta["dev"]["macro_f1"], "sets": {"test": test_m, **{n: real_m[n] for n in real_items}}}
+        shipped_sets = {
+            "dev_macro_f1": meta["dev"]["macro_f1"],
+            "sets": {"test": test_m, **{n: real_m[n] for n in real_items}},
+        }
         curve = learning_curve(prepared, selected, test_items, shipped_sets)  # first: its smallest fit fails fastest
         ablated = ablation(prepared, selected, test_items, real_items, shipped_sets)
         held = held_out_registers(prepared, train, selected)
@@ -274,9 +312,7 @@ def main(argv: list[str]) -> int:
         f"| {r['model']} | {r['macro_f1']:.3f} | {r['micro_f1']:.3f} | {r['exact']:.3f} |"
         for r in [*baselines, shipped]
     )
-    held_rows = "\n".join(
-        f"| {r['register']} | {r['n']} | {r['macro_f1']:.3f} | {r['micro_f1']:.3f} |" for r in held
-    )
+    held_rows = "\n".join(f"| {r['register']} | {r['n']} | {r['macro_f1']:.3f} | {r['micro_f1']:.3f} |" for r in held)
     real_names = list(real_items)
     abl_rows = "\n".join(
         f"| {r['name']} | {r['dev_macro_f1']:.3f} | {r['test']['micro_f1']:.3f} | {r['test']['macro_f1']:.3f} | "
@@ -284,9 +320,12 @@ def main(argv: list[str]) -> int:
         + " |"
         for r in ablated
     )
-    abl_head = "| features | dev macro-F1 | test micro-F1 | test macro-F1 | " + " | ".join(
-        f"{n} micro-F1" for n in real_names
-    ) + " |\n|---|---|---|---|" + "---|" * len(real_names)
+    abl_head = (
+        "| features | dev macro-F1 | test micro-F1 | test macro-F1 | "
+        + " | ".join(f"{n} micro-F1" for n in real_names)
+        + " |\n|---|---|---|---|"
+        + "---|" * len(real_names)
+    )
     thresholds = ", ".join(f"{r} {t:.2f}" for r, t in meta["thresholds"].items())
     if real_m:
         kw = real_dev_baseline(real_items)

@@ -82,9 +82,7 @@ def prepare(docs: list[Document], nlp, embedder) -> list[Prepared]:
             for s, value in d.signals.items():
                 if value and not any(f"signal:{s}" in lab for lab in labels):
                     unknown.add(f"signal:{s}")
-        out.append(
-            Prepared(d.id, f, labels, set(d.reasons), dict(d.signals), unknown, len(lost), d.register, d.batch)
-        )
+        out.append(Prepared(d.id, f, labels, set(d.reasons), dict(d.signals), unknown, len(lost), d.register, d.batch))
     return out
 
 
@@ -256,11 +254,19 @@ def fit_model(
         coef, dense_coef, intercept = fit_weights(X, dense, Y, known, C=C, class_weight=cw, dense_scale=d, seed=seed)
         _, _, m, sig = evaluate_on_dev(coef, dense_coef, intercept)
         candidates.append(
-            {"C": C, "class_weight": cw, "dense_scale": d, "dev_macro_f1": m["macro_f1"],
-             "dev_micro_f1": m["micro_f1"], "dev_signals": sig}
+            {
+                "C": C,
+                "class_weight": cw,
+                "dense_scale": d,
+                "dev_macro_f1": m["macro_f1"],
+                "dev_micro_f1": m["micro_f1"],
+                "dev_signals": sig,
+            }
         )
-        log(f"  C={C:<5} weighting={cw!s:<9} dense={d:<4} dev macro-F1 {m['macro_f1']:.3f} "
-            f"micro-F1 {m['micro_f1']:.3f} signals {sig:.3f}")
+        log(
+            f"  C={C:<5} weighting={cw!s:<9} dense={d:<4} dev macro-F1 {m['macro_f1']:.3f} "
+            f"micro-F1 {m['micro_f1']:.3f} signals {sig:.3f}"
+        )
     best = max(candidates, key=lambda c: (round(c["dev_macro_f1"], 6), c["dev_micro_f1"]))
     coef, dense_coef, intercept = fit_weights(
         X, dense, Y, known, C=best["C"], class_weight=best["class_weight"], dense_scale=best["dense_scale"], seed=seed
@@ -297,8 +303,10 @@ def fit_model(
         "dense_dimensions": int(dense.shape[1]) if best["dense_scale"] else 0,
         "lost_spans": lost,
     }
-    log(f"selected C={best['C']} weighting={best['class_weight']} dense={best['dense_scale']}: "
-        f"dev macro-F1 {dev_metrics['macro_f1']:.3f}, signals {dev_signals:.3f}")
+    log(
+        f"selected C={best['C']} weighting={best['class_weight']} dense={best['dense_scale']}: "
+        f"dev macro-F1 {dev_metrics['macro_f1']:.3f}, signals {dev_signals:.3f}"
+    )
     return nlp, meta
 
 

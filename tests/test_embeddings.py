@@ -17,8 +17,11 @@ def test_vectors_are_unit_length_and_empty_text_is_zero():
 
 def test_a_paraphrase_is_closer_than_an_unrelated_sentence():
     a, b, c = embeddings.embed(
-        ["We chose applicants with more years in the field.", "The successful candidate had more experience.",
-         "Please find the parking instructions attached."]
+        [
+            "We chose applicants with more years in the field.",
+            "The successful candidate had more experience.",
+            "Please find the parking instructions attached.",
+        ]
     )
     assert a @ b > a @ c
 
@@ -58,7 +61,14 @@ def test_fast_encoding_gives_the_same_token_ids():
     tokenizer = _load()
     if not hasattr(tokenizer, "encode_batch_fast"):
         pytest.skip("this tokenizers version has no encode_batch_fast (Embedder uses encode_batch)")
-    texts = ["", " ", "naïve café — “quoted” 😀", "日本語のテキスト", "e\u0301 İstanbul ß ﬁ \u200b", "Tab\tand\nnewline"]
+    texts = [
+        "",
+        " ",
+        "naïve café — “quoted” 😀",
+        "日本語のテキスト",
+        "e\u0301 İstanbul ß ﬁ \u200b",
+        "Tab\tand\nnewline",
+    ]
     texts += [clean(t).text for t in ["We need more SQL. Thanks!", "x" * 3000, "a  b   c\r\n\r\nd"]]
     slow = [e.ids for e in tokenizer.encode_batch(texts, add_special_tokens=False)]
     assert [e.ids for e in tokenizer.encode_batch_fast(texts, add_special_tokens=False)] == slow

@@ -23,16 +23,22 @@ def reasons_of(text: str) -> set[str]:
 @pytest.mark.parametrize(
     "text, reason",
     [
-        ("Your portfolio is lovely, however we are prioritising applicants with three or more years of agency experience.",
-         "experience"),
+        (
+            "Your portfolio is lovely, however we are prioritising applicants with three or more years of agency experience.",
+            "experience",
+        ),
         ("The post went to a nurse appointed on the strength of her ward-management experience.", "experience"),
         ("Honestly, your background isn't quite at the level this post needs.", "experience"),
-        ("The manager rang and said the other lad had already done the job for two years at a rival bakery.",
-         "experience"),
+        (
+            "The manager rang and said the other lad had already done the job for two years at a rival bakery.",
+            "experience",
+        ),
         ("Candidate notes: strong communicator. Lacks depth in payroll reconciliation.", "skills"),
         ("Interview notes, 14 March: punctual, friendly. Thin on contract law.", "skills"),
-        ("She told me my answers in the panel interview were too vague and I ran out of time on the case.",
-         "interview"),
+        (
+            "She told me my answers in the panel interview were too vague and I ran out of time on the case.",
+            "interview",
+        ),
         ("They said the vacancy had been frozen after the budget review.", "logistics"),
     ],
 )
@@ -66,8 +72,10 @@ def test_experience_and_skills_gaps_are_found(text, reason):
     "text, signal",
     [
         ("We unfortunately can't share any further detail about how the decision was reached.", "feedback_declined"),
-        ("If you'd like pointers on your assessment, reply to this email and I'll set up fifteen minutes.",
-         "feedback_offered"),
+        (
+            "If you'd like pointers on your assessment, reply to this email and I'll set up fifteen minutes.",
+            "feedback_offered",
+        ),
         ("We'd be glad to see your name again when our spring roles go live.", "door_open"),
     ],
 )

@@ -27,8 +27,12 @@ def test_each_kind_of_error_is_counted_on_its_own_text():
 
 def test_evaluation_reports_the_kinds_of_error_of_the_shipped_model():
     items = [
-        Labelled("We went with someone who has run a night shift before; we loved your energy.", {"experience"},
-                 praises=True, id="x"),
+        Labelled(
+            "We went with someone who has run a night shift before; we loved your energy.",
+            {"experience"},
+            praises=True,
+            id="x",
+        ),
         Labelled("Thank you for applying. We will not be taking your application further.", {"unspecified"}, id="y"),
     ]
     m = evaluate_items(items)

@@ -101,7 +101,9 @@ def test_guarded_matcher_runs_over_the_window_a_match_can_cover(nlp):
     for doc in nlp.pipe(texts, disable=["cues", "skills", "reasons"]):
         lowers = doc.to_array(LOWER).tolist()
         spread = _first_and_last(lowers)
-        assert all(lowers[a] == w == lowers[b] and w not in lowers[:a] + lowers[b + 1 :] for w, (a, b) in spread.items())
+        assert all(
+            lowers[a] == w == lowers[b] and w not in lowers[:a] + lowers[b + 1 :] for w, (a, b) in spread.items()
+        )
         for _, matcher, lead, most in cues._guarded:  # every pattern, whether or not its words are present
             assert sorted(cues._run(matcher, doc, spread, lead, most)) == sorted(matcher(doc))
             calls += 1

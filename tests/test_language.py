@@ -11,9 +11,17 @@ from analyser import language
 
 def _texts():
     rng = random.Random(0)
-    letters = "abcdefghijklmnopqrstuvwxyzäöüßéèàçñąęłśżźćńó αβγδεζηθ абвгдежзий 日本語中文한국어 ไทย عربى हिन्दी.,!?0123\n"
-    texts = ["We went with a more experienced candidate.", "Gracias por su interés, elegimos a otro candidato.",
-             "Wir haben uns für einen anderen Bewerber entschieden.", "Merci pour votre candidature.", "", "ABC DEF"]
+    letters = (
+        "abcdefghijklmnopqrstuvwxyzäöüßéèàçñąęłśżźćńó αβγδεζηθ абвгдежзий 日本語中文한국어 ไทย عربى हिन्दी.,!?0123\n"
+    )
+    texts = [
+        "We went with a more experienced candidate.",
+        "Gracias por su interés, elegimos a otro candidato.",
+        "Wir haben uns für einen anderen Bewerber entschieden.",
+        "Merci pour votre candidature.",
+        "",
+        "ABC DEF",
+    ]
     return texts + ["".join(rng.choice(letters) for _ in range(rng.randint(0, 200))) for _ in range(400)]
 
 
@@ -44,7 +52,9 @@ def test_its_arrays_are_mapped_read_only_and_the_cache_is_reused(cache, monkeypa
 
     monkeypatch.setattr(py3langid.modelio, "load_model", refuse)
     again = language.mapped_identifier()
-    assert again is not None and again.classify("Danke für Ihre Bewerbung.") == first.classify("Danke für Ihre Bewerbung.")
+    assert again is not None and again.classify("Danke für Ihre Bewerbung.") == first.classify(
+        "Danke für Ihre Bewerbung."
+    )
 
 
 def test_an_unwritable_cache_falls_back_to_the_library(tmp_path, monkeypatch):

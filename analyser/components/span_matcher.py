@@ -206,8 +206,7 @@ class SpanMatcher:
             lowers = doc.to_array(LOWER).tolist() if len(doc) else []
             word_bits, needs = self._guards()
             held = 0  # a bit for each word set that holds a word of the doc
-            present = set(lowers)
-            for word in present.intersection(word_bits):
+            for word in set(lowers).intersection(word_bits):
                 held |= word_bits[word]
             spread = None  # word -> (first, last) token offset, made when a pattern with a first word needs it
             for need, (_, matcher, lead_ids, most) in zip(needs, self._guarded):

@@ -1,4 +1,5 @@
-"""The word attributes the segmenter and the features read (and the word the features make of it), per distinct word, so a doc is read without Token objects.
+"""The word attributes the segmenter and the features read (and the word the features make of it), per distinct
+word, so a doc is read without Token objects.
 
 A token's text, lower-case form and flags (is_space, is_punct, like_num, ...) belong to its lexeme: the same for every
 occurrence of the word, and, for one language's attribute rules, the same in every vocabulary (ORTH is a hash of the
